@@ -1,0 +1,75 @@
+"""Configuration read from the environment (see ../shared/CONTRACTS.md).
+
+No secrets live in code: SECRET_KEY comes from the environment or is generated
+once and kept in the instance folder (see crm.create_app).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "si", "sí"}
+
+
+class Config:
+    # Database: None means "a SQLite file in the instance folder" (resolved in create_app).
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+
+    CRM_TIMEZONE = os.environ.get("CRM_TIMEZONE") or "America/Mexico_City"
+    CRM_BASE_URL = (os.environ.get("CRM_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT") or 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or "vinculacion@localhost"
+
+    # Sessions and cookies (OWASP ASVS L2).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", default=False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("CRM_IDLE_MINUTES") or 30))
+    SESSION_REFRESH_EACH_REQUEST = True
+
+    # CSRF: tokens do not expire with the clock (a survey left open for hours
+    # still submits); they are tied to the session instead.
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Uploads.
+    MAX_CONTENT_LENGTH = int(os.environ.get("CRM_MAX_UPLOAD_MB") or 20) * 1024 * 1024
+
+    # Rate limits.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", default=True)
+    RATELIMIT_HEADERS_ENABLED = False
+    CRM_LOGIN_LIMIT = os.environ.get("CRM_LOGIN_LIMIT") or "5 per minute;30 per hour"
+
+    BOOTSTRAP_SERVE_LOCAL = True
+    BABEL_DEFAULT_LOCALE = "es"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+
+    # Legal texts live in data (crm/contacts privacy notices), not in code; these
+    # are the configurable facts around them.
+    CRM_ARCO_DEADLINE_BUSINESS_DAYS = int(os.environ.get("CRM_ARCO_DEADLINE_BUSINESS_DAYS") or 20)
+    CRM_CHECK_DATABASE_AT_START = True
+    TESTING = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 (tests only)
+    CRM_CHECK_DATABASE_AT_START = False
+    SERVER_NAME = None

@@ -1,0 +1,66 @@
+"""Fixed catalogs: alcaldías, sexes, organization types, networks, channels."""
+
+from __future__ import annotations
+
+from crm.text import fold, fold_compact
+
+ALCALDIAS = (
+    "Álvaro Obregón", "Azcapotzalco", "Benito Juárez", "Coyoacán", "Cuajimalpa de Morelos", "Cuauhtémoc",
+    "Gustavo A. Madero", "Iztacalco", "Iztapalapa", "La Magdalena Contreras", "Miguel Hidalgo", "Milpa Alta",
+    "Tláhuac", "Tlalpan", "Venustiano Carranza", "Xochimilco",
+)
+_ALCALDIA_KEYS = {fold_compact(a): a for a in ALCALDIAS}
+_ALCALDIA_KEYS.update({
+    fold_compact("Cuajimalpa"): "Cuajimalpa de Morelos",
+    fold_compact("Magdalena Contreras"): "La Magdalena Contreras",
+    fold_compact("GAM"): "Gustavo A. Madero",
+    fold_compact("Gustavo A Madero"): "Gustavo A. Madero",
+    fold_compact("Gustavo Adolfo Madero"): "Gustavo A. Madero",
+})
+
+
+def match_alcaldia(text: str) -> str | None:
+    return _ALCALDIA_KEYS.get(fold_compact(text))
+
+
+SEXES = {"mujer": "Mujer", "hombre": "Hombre", "no_binario": "No binario", "prefiero_no_decir": "Prefiero no decir"}
+_SEX_KEYS = {
+    **dict.fromkeys(["mujer", "m", "f", "femenino", "female", "woman"], "mujer"),
+    **dict.fromkeys(["hombre", "h", "masculino", "male", "man"], "hombre"),
+    **dict.fromkeys(["nobinario", "nb", "nonbinary"], "no_binario"),
+    **dict.fromkeys(["prefieronodecir", "nd", "prefernottosay"], "prefiero_no_decir"),
+}
+
+
+def match_sex(text: str) -> str | None:
+    return _SEX_KEYS.get(fold_compact(text))
+
+
+ORG_TYPES = {
+    "government": "Institución gubernamental",
+    "academic": "Institución académica",
+    "electoral": "Organismo electoral",
+    "international": "Organismo internacional",
+    "civil_society": "Organización de la sociedad civil",
+    "private": "Institución privada",
+}
+ORG_SCOPES = {"local": "Local", "national": "Nacional", "international": "Internacional"}
+
+NETWORKS = {"rvc": "Red Voto Chilango", "observacion": "Red de Observación"}
+_NETWORK_KEYS = {
+    "rvc": "rvc", "redvotochilango": "rvc", "votochilango": "rvc",
+    "observacion": "observacion", "reddeobservacion": "observacion", "redobservacion": "observacion",
+}
+
+
+def match_network(text: str) -> str | None:
+    return _NETWORK_KEYS.get(fold_compact(text))
+
+
+MEMBERSHIP_STATUSES = {"applicant": "Solicitante", "active": "Activa", "inactive": "Inactiva", "withdrawn": "Baja"}
+PERSON_STATUSES = {"active": "Activa", "blocked": "Bloqueada", "anonymized": "Anonimizada"}
+CHANNELS = {"email": "Correo electrónico", "whatsapp": "WhatsApp", "phone": "Teléfono"}
+
+
+def normalize_key(text: str) -> str:
+    return fold(text)

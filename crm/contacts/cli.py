@@ -1,0 +1,3 @@
+from flask.cli import AppGroup
+
+contacts_cli = AppGroup("contacts", help="Personas: importar y exportar.")

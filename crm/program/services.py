@@ -1,0 +1,215 @@
+"""Loading a program year's results matrix (idempotent, all-or-nothing)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from crm import audit
+from crm.errors import DomainError
+from crm.extensions import db
+from crm.program.models import LEVELS, ActionLine, Component, ProgramYear
+
+BUILTIN = Path(__file__).with_name("program_2025.yaml")
+LEVEL_CODE = re.compile(r"^(FIN|PROPOSITO|AI\d+)$")
+
+
+class ProgramError(DomainError):
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class LoadResult:
+    program: ProgramYear
+    warnings: list[str]
+    created: bool
+
+
+def read_program_file(path: str | Path | None) -> dict:
+    source = Path(path) if path else BUILTIN
+    try:
+        text = source.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ProgramError([f"no existe el archivo {source}"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProgramError([f"no se pudo leer {source}: {exc}"]) from None
+    try:
+        data = json.loads(text) if source.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ProgramError([f"{source.name} no es YAML/JSON válido: {str(exc).splitlines()[0]}"]) from None
+    if not isinstance(data, dict):
+        raise ProgramError([f"{source.name}: se esperaba un objeto con year, title y levels"])
+    return data
+
+
+def _int(value, where: str, problems: list[str], *, allow_none: bool = False) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        problems.append(f"{where}: debe ser un número entero no negativo (se leyó {value!r})")
+        return None
+    return value
+
+
+def validate_program(data: dict) -> tuple[dict, list[str]]:
+    """Checks the shape; returns (clean data, warnings) or raises ProgramError with every problem."""
+    problems: list[str] = []
+    year = data.get("year")
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2200:
+        problems.append(f"year: se esperaba un año como 2026 (se leyó {year!r})")
+    levels = data.get("levels")
+    if not isinstance(levels, list) or not levels:
+        problems.append("levels: se esperaba una lista de niveles (FIN, PROPOSITO, AI1...)")
+        raise ProgramError(problems)
+    clean_levels = []
+    seen_levels: set[str] = set()
+    seen_lines: set[str] = set()
+    for index, level in enumerate(levels, start=1):
+        where = f"levels[{index}]"
+        if not isinstance(level, dict):
+            problems.append(f"{where}: se esperaba un objeto")
+            continue
+        code = str(level.get("code", "")).strip().upper()
+        where = f"{where} ({code or 'sin código'})"
+        if not LEVEL_CODE.match(code):
+            problems.append(f"{where}: código de nivel no válido; use FIN, PROPOSITO o AI1, AI2...")
+        elif code in seen_levels:
+            problems.append(f"{where}: código repetido")
+        seen_levels.add(code)
+        kind = level.get("kind")
+        if kind not in ("satisfaction", "compliance"):
+            problems.append(f"{where}: kind debe ser satisfaction o compliance (se leyó {kind!r})")
+        target = _int(level.get("target"), f"{where}: target", problems, allow_none=True)
+        lines = level.get("action_lines") or []
+        if not isinstance(lines, list):
+            problems.append(f"{where}: action_lines debe ser una lista")
+            lines = []
+        clean_lines = []
+        for line_index, line in enumerate(lines, start=1):
+            line_where = f"{where} action_lines[{line_index}]"
+            if not isinstance(line, dict):
+                problems.append(f"{line_where}: se esperaba un objeto")
+                continue
+            line_code = str(line.get("code", "")).strip().upper()
+            if not line_code.startswith(code + ".") or not line_code[len(code) + 1:].isdigit():
+                problems.append(f"{line_where}: el código {line_code or '(vacío)'} debe ser {code}.N")
+            elif line_code in seen_lines:
+                problems.append(f"{line_where}: código {line_code} repetido")
+            seen_lines.add(line_code)
+            line_target = _int(line.get("target"), f"{line_where}: target", problems)
+            schedule = line.get("schedule")
+            if schedule is not None:
+                if (not isinstance(schedule, list) or len(schedule) != 12
+                        or any(isinstance(x, bool) or not isinstance(x, int) or x < 0 for x in schedule)):
+                    problems.append(f"{line_where}: schedule debe ser una lista de 12 enteros no negativos (enero primero)")
+                    schedule = None
+            clean_lines.append({"code": line_code, "target": line_target or 0, "schedule": schedule,
+                                "description": str(line.get("description") or "").strip()})
+        clean_levels.append({
+            "code": code, "kind": kind, "target": target, "lines": clean_lines,
+            "name": str(level.get("name") or code).strip(), "description": str(level.get("description") or "").strip(),
+            "formula": str(level.get("formula") or "").strip(),
+            "frequency": str(level.get("frequency") or ("yearly" if code in ("FIN", "PROPOSITO") else "quarterly")),
+        })
+    missing = [code for code in LEVELS if code not in seen_levels]
+    if missing:
+        problems.append(f"levels: faltan los niveles {', '.join(missing)}")
+    if problems:
+        raise ProgramError(problems)
+
+    warnings = []
+    components = [lv for lv in clean_levels if lv["code"].startswith("AI")]
+    for level in components:
+        if level["target"] is None:
+            level["target"] = sum(line["target"] for line in level["lines"])
+        total = sum(line["target"] for line in level["lines"])
+        if level["lines"] and total != level["target"]:
+            warnings.append(f"{level['code']}: target {level['target']} differs from the sum of its action lines ({total})")
+        for line in level["lines"]:
+            if line["schedule"] is not None and sum(line["schedule"]) != line["target"]:
+                warnings.append(f"{line['code']}: monthly schedule adds up to {sum(line['schedule'])}, "
+                                f"target is {line['target']}")
+    fin = next(lv for lv in clean_levels if lv["code"] == "FIN")
+    component_sum = sum(lv["target"] for lv in components)
+    if fin["target"] is None:
+        fin["target"] = component_sum
+    elif fin["target"] != component_sum:
+        warnings.append(f"FIN: target {fin['target']} differs from the sum of the component targets ({component_sum})")
+    return {"year": year, "title": str(data.get("title") or f"Programa {year}"), "levels": clean_levels}, warnings
+
+
+def load_program(data: dict, *, actor=None) -> LoadResult:
+    """Creates or updates the program year from validated data; one transaction."""
+    clean, warnings = validate_program(data)
+    program = db.session.scalar(select(ProgramYear).where(ProgramYear.year == clean["year"]))
+    created = program is None
+    if created:
+        program = ProgramYear(year=clean["year"], title=clean["title"])
+        db.session.add(program)
+        db.session.flush()
+    program.title = clean["title"]
+    existing = {c.code: c for c in program.components}
+    existing_lines = {
+        line.code: line
+        for line in db.session.scalars(select(ActionLine).where(ActionLine.program_year_id == program.id))
+    }
+    wanted_lines: set[str] = set()
+    for position, level in enumerate(clean["levels"]):
+        component = existing.get(level["code"])
+        if component is None:
+            component = Component(code=level["code"])
+            program.components.append(component)
+        component.name = level["name"]
+        component.description = level["description"]
+        component.kind = level["kind"]
+        component.formula = level["formula"]
+        component.frequency = level["frequency"]
+        component.target = level["target"]
+        component.position = position
+        db.session.flush()
+        for line_position, line in enumerate(level["lines"]):
+            wanted_lines.add(line["code"])
+            action_line = existing_lines.get(line["code"])
+            if action_line is None:
+                action_line = ActionLine(code=line["code"], program_year_id=program.id, component_id=component.id)
+                db.session.add(action_line)
+            action_line.component_id = component.id
+            action_line.target = line["target"]
+            action_line.schedule = line["schedule"]
+            action_line.description = line["description"]
+            action_line.position = line_position
+    for code, action_line in existing_lines.items():
+        if code not in wanted_lines:
+            from crm.events.models import Activity, PartnerRequest
+
+            used = db.session.scalar(select(Activity.id).where(Activity.action_line_id == action_line.id).limit(1)) or \
+                db.session.scalar(select(PartnerRequest.id).where(PartnerRequest.action_line_id == action_line.id).limit(1))
+            if used:
+                db.session.rollback()
+                raise ProgramError([f"{code}: la línea de acción tiene actividades o gestiones registradas y no "
+                                    "puede quitarse del programa"])
+            db.session.delete(action_line)
+    for code, component in existing.items():
+        if code not in {lv["code"] for lv in clean["levels"]}:
+            db.session.delete(component)
+    audit.record(actor, "program.load", program, {"year": program.year, "warnings": warnings})
+    db.session.commit()
+    return LoadResult(program=program, warnings=warnings, created=created)
+
+
+def program_for_year(year: int) -> ProgramYear | None:
+    return db.session.scalar(select(ProgramYear).where(ProgramYear.year == year))
+
+
+def action_line_by_code(year: int, code: str) -> ActionLine | None:
+    return db.session.scalar(
+        select(ActionLine).join(ProgramYear, ProgramYear.id == ActionLine.program_year_id)
+        .where(ProgramYear.year == year, ActionLine.code == code.strip().upper())
+    )

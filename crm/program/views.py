@@ -1,0 +1,30 @@
+from flask import Blueprint, render_template, request
+from sqlalchemy import select
+
+from crm.auth.permissions import permission_required
+from crm.extensions import db
+from crm.program import services
+from crm.program.models import ProgramYear
+from crm.timeutil import local_today
+
+bp = Blueprint("program", __name__, url_prefix="/programa")
+
+MONTHS = ["Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct", "Nov", "Dic"]
+
+
+@bp.get("/")
+@permission_required("view_program")
+def show():
+    years = db.session.scalars(select(ProgramYear.year).order_by(ProgramYear.year.desc())).all()
+    year = request.args.get("anio", type=int) or (local_today().year if local_today().year in years else
+                                                  (years[0] if years else None))
+    program = services.program_for_year(year) if year else None
+    warnings = services.validate_program(_as_data(program))[1] if program else []
+    return render_template("program/show.html", program=program, years=years, months=MONTHS, warnings=warnings)
+
+
+def _as_data(program: ProgramYear) -> dict:
+    return {"year": program.year, "title": program.title, "levels": [
+        {"code": c.code, "kind": c.kind, "target": c.target, "name": c.name,
+         "action_lines": [{"code": a.code, "target": a.target, "schedule": a.schedule} for a in c.action_lines]}
+        for c in program.components]}

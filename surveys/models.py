@@ -1,0 +1,179 @@
+"""Surveys, questions, choices, invitations, responses and answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.contacts.models import _in
+from crm.extensions import db
+from crm.timeutil import utcnow
+
+QUESTION_TYPES = ("select_one", "select_multiple", "text", "integer", "decimal", "date", "note",
+                  "begin_group", "end_group")
+ANSWERABLE = ("select_one", "select_multiple", "text", "integer", "decimal", "date")
+
+
+class Survey(db.Model):
+    __tablename__ = "survey"
+    __table_args__ = (
+        CheckConstraint(_in("state", ["draft", "open", "closed"]), name="state_known"),
+        CheckConstraint("component_code IS NULL OR " + _in("component_code", ["AI3", "AI5", "AI6"]),
+                        name="component_known"),
+        CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at", name="closes_after_opens"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)  # the identifier the commands take
+    form_id: Mapped[str] = mapped_column(String(80), default="")
+    title: Mapped[str] = mapped_column(String(300))
+    titles: Mapped[dict] = mapped_column(JSON, default=dict)  # {lang: title}
+    description: Mapped[dict] = mapped_column(JSON, default=dict)  # {lang: text}
+    state: Mapped[str] = mapped_column(String(10), default="draft")
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    languages: Mapped[list] = mapped_column(JSON, default=lambda: ["es"])
+    default_language: Mapped[str] = mapped_column(String(8), default="es")
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    component_code: Mapped[str | None] = mapped_column(String(10), index=True)
+    year: Mapped[int | None] = mapped_column(index=True)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id", ondelete="SET NULL"), index=True)
+    observation_program_id: Mapped[int | None] = mapped_column(
+        ForeignKey("observation_program.id", ondelete="SET NULL"), index=True)
+    open_token: Mapped[str] = mapped_column(String(64), unique=True)  # the stable open link
+    # before/after pairing for impact indicators: this survey is the "after" of `pre_survey_id`
+    pre_survey_id: Mapped[int | None] = mapped_column(ForeignKey("survey.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="survey", cascade="all, delete-orphan", order_by="Question.position"
+    )
+    activity = relationship("Activity")
+    observation_program = relationship("ObservationProgram")
+
+    def label(self, lang: str | None = None) -> str:
+        return (self.titles or {}).get(lang or self.default_language) or self.title
+
+    @property
+    def answerable_questions(self) -> list[Question]:
+        return [q for q in self.questions if q.type in ANSWERABLE]
+
+
+class Question(db.Model):
+    __tablename__ = "question"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "name"),
+        CheckConstraint(_in("type", QUESTION_TYPES), name="type_known"),
+        CheckConstraint("indicator = false OR type = 'select_one'", name="indicator_select_one"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    type: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str | None] = mapped_column(String(80))
+    list_name: Mapped[str | None] = mapped_column(String(80))
+    labels: Mapped[dict] = mapped_column(JSON, default=dict)  # {lang: text}
+    hints: Mapped[dict] = mapped_column(JSON, default=dict)
+    required: Mapped[bool] = mapped_column(default=False)
+    indicator: Mapped[bool] = mapped_column(default=False)
+    appearance: Mapped[str] = mapped_column(String(80), default="")
+
+    survey: Mapped[Survey] = relationship(back_populates="questions")
+    choices: Mapped[list[Choice]] = relationship(
+        back_populates="question", cascade="all, delete-orphan", order_by="Choice.position"
+    )
+
+    def label(self, lang: str, default: str = "es") -> str:
+        labels = self.labels or {}
+        return labels.get(lang) or labels.get(default) or next(iter(labels.values()), "") or (self.name or "")
+
+    def hint(self, lang: str, default: str = "es") -> str:
+        hints = self.hints or {}
+        return hints.get(lang) or hints.get(default) or ""
+
+
+class Choice(db.Model):
+    __tablename__ = "choice"
+    __table_args__ = (UniqueConstraint("question_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(80))
+    labels: Mapped[dict] = mapped_column(JSON, default=dict)
+    positive: Mapped[bool] = mapped_column(default=False)
+
+    question: Mapped[Question] = relationship(back_populates="choices")
+
+    def label(self, lang: str, default: str = "es") -> str:
+        labels = self.labels or {}
+        return labels.get(lang) or labels.get(default) or next(iter(labels.values()), "") or self.name
+
+
+class Invitation(db.Model):
+    __tablename__ = "invitation"
+    __table_args__ = (
+        CheckConstraint(_in("status", ["pending", "sent", "opened", "answered", "bounced"]), name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # secrets.token_urlsafe(32): 256 bits
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    channel: Mapped[str] = mapped_column(String(20), default="link")
+    source: Mapped[str] = mapped_column(String(60), default="")  # network, activity, program, list
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+
+    survey: Mapped[Survey] = relationship()
+    person = relationship("Person")
+
+
+class Response(db.Model):
+    __tablename__ = "response"
+    __table_args__ = (
+        CheckConstraint(_in("channel", ["web", "import"]), name="channel_known"),
+        # An anonymous response is linked to no one.
+        CheckConstraint("anonymous = false OR (person_id IS NULL AND invitation_id IS NULL)", name="anonymous_unlinked"),
+        Index("ix_response_survey_submitted", "survey_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id", ondelete="SET NULL"), unique=True)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    language: Mapped[str] = mapped_column(String(8), default="es")
+    channel: Mapped[str] = mapped_column(String(10), default="web")
+    # idempotency: one response per rendered form (double clicks, repeated POSTs)
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    survey: Mapped[Survey] = relationship()
+    person = relationship("Person")
+    answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
+
+
+class Answer(db.Model):
+    """One answer: a choice (one row per chosen option for select_multiple) or a value."""
+
+    __tablename__ = "answer"
+    __table_args__ = (CheckConstraint("choice_id IS NOT NULL OR value IS NOT NULL", name="has_value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), index=True)
+    choice_id: Mapped[int | None] = mapped_column(ForeignKey("choice.id", ondelete="CASCADE"))
+    value: Mapped[str | None] = mapped_column(Text)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()
+    choice: Mapped[Choice | None] = relationship()
