@@ -179,7 +179,8 @@ def _register_cli(app: Flask) -> None:
     from crm.demo import demo_cli
     from crm.events.cli import activities_cli, requests_cli
     from crm.program.cli import program_cli
-    from surveys.cli import indicators_cli, surveys_cli
+    from surveys.cli import surveys_cli
+    from surveys.indicators_cli import indicators_cli
 
     for group in (users_cli, program_cli, demo_cli, contacts_cli, activities_cli, requests_cli, surveys_cli,
                   indicators_cli):

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b48c2a1d1e48
+Revision ID: 5294dc1797fa
 Revises: 
-Create Date: 2026-11-24 04:28:36.090044
+Create Date: 2026-11-24 04:30:21.968297
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b48c2a1d1e48'
+revision = '5294dc1797fa'
 down_revision = None
 branch_labels = None
 depends_on = None
