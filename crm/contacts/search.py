@@ -1,0 +1,77 @@
+"""Search and filters over people: one query, indexed columns, no N+1."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from crm.contacts.models import Membership, Network, Person, PersonEmail, PersonPhone, Tag, person_tag
+from crm.text import fold
+
+SORTS = {
+    "nombre": (Person.name_key.asc(),),
+    "-nombre": (Person.name_key.desc(),),
+    "pais": (Person.country.asc(), Person.name_key.asc()),
+    "recientes": (Person.created_at.desc(), Person.id.desc()),
+}
+
+
+@dataclass
+class PeopleFilter:
+    q: str = ""
+    network: str = ""
+    country: str = ""
+    state: str = ""
+    alcaldia: str = ""
+    membership_status: str = ""
+    tag: str = ""
+    status: str = ""
+    sort: str = "nombre"
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def people_query(f: PeopleFilter) -> Select:
+    query = select(Person)
+    if f.status:
+        query = query.where(Person.status == f.status)
+    else:
+        query = query.where(Person.status != "anonymized")
+    q = (f.q or "").strip()
+    if q:
+        conditions = []
+        if "@" in q:
+            conditions.append(exists().where(PersonEmail.person_id == Person.id,
+                                             PersonEmail.address_key.contains(q.lower(), autoescape=True)))
+        digits = _digits(q)
+        if len(digits) >= 6 and len(digits) >= len(q.replace(" ", "")) - 4:
+            conditions.append(exists().where(PersonPhone.person_id == Person.id,
+                                             PersonPhone.e164.contains(digits[-10:], autoescape=True)))
+        words = fold(q).split()
+        if words and "@" not in q:
+            conditions.append(and_(*[Person.name_key.contains(word, autoescape=True) for word in words]))
+        query = query.where(or_(*conditions)) if conditions else query.where(False)
+    if f.network or f.membership_status:
+        membership = select(Membership.id).join(Network).where(Membership.person_id == Person.id)
+        if f.network:
+            membership = membership.where(Network.code == f.network)
+        if f.membership_status:
+            membership = membership.where(Membership.status == f.membership_status)
+        query = query.where(membership.exists())
+    if f.country:
+        query = query.where(Person.country == f.country.upper())
+    if f.state:
+        query = query.where(func.lower(Person.state) == f.state.strip().lower())
+    if f.alcaldia:
+        query = query.where(Person.alcaldia == f.alcaldia)
+    if f.tag:
+        query = query.where(exists().where(person_tag.c.person_id == Person.id, person_tag.c.tag_id == Tag.id,
+                                           Tag.name_key == fold(f.tag)))
+    query = query.order_by(*SORTS.get(f.sort, SORTS["nombre"]), Person.id)
+    return query.options(selectinload(Person.emails), selectinload(Person.phones),
+                         selectinload(Person.memberships))

@@ -1,0 +1,117 @@
+from sqlalchemy import func, select
+
+from crm.audit import AuditEntry
+from crm.contacts.models import Person
+from crm.extensions import db
+from tests.factories import make_organization, make_person
+
+NEW_PERSON = {"given_name": "Óscar", "first_surname": "Núñez", "second_surname": "Ávila", "sex": "hombre",
+              "email": "Oscar.Nunez@Example.org", "phone": "(312) 555-2368", "country": "US", "state": "Illinois",
+              "city": "Chicago", "alcaldia": "", "origin_alcaldia": "Coyoacán", "language": "es"}
+
+
+def test_staff_registers_a_person_with_phone_read_in_the_residence_country(client, login_as):
+    login_as("staff")
+    response = client.post("/contactos/nueva", data=NEW_PERSON)
+    assert response.status_code == 302
+    person = db.session.scalar(select(Person))
+    assert person.full_name == "Óscar Núñez Ávila"
+    assert person.primary_phone.e164 == "+13125552368"
+    assert person.primary_email.address == "Oscar.Nunez@Example.org"
+    assert person.primary_email.address_key == "oscar.nunez@example.org"
+    assert person.origin_alcaldia == "Coyoacán"
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "person.create")).target_id == str(person.id)
+
+
+def test_a_bad_phone_keeps_the_form_and_says_why(client, login_as):
+    login_as("staff")
+    response = client.post("/contactos/nueva", data={**NEW_PERSON, "phone": "555"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "no es un número de teléfono válido" in page or "no es un número de teléfono reconocible" in page
+    assert 'value="Óscar"' in page  # nothing typed is lost
+    assert db.session.scalar(select(func.count(Person.id))) == 0
+
+
+def test_alcaldia_only_for_residents_of_mexico(client, login_as):
+    login_as("staff")
+    response = client.post("/contactos/nueva", data={**NEW_PERSON, "alcaldia": "Tlalpan"})
+    assert response.status_code == 422
+    assert "La alcaldía solo aplica" in response.get_data(as_text=True)
+
+
+def test_a_taken_email_is_refused(client, login_as):
+    make_person(email="oscar.nunez@example.org")
+    login_as("staff")
+    response = client.post("/contactos/nueva", data=NEW_PERSON)
+    assert response.status_code == 422
+    assert "ya pertenece a otra persona" in response.get_data(as_text=True)
+
+
+def test_search_without_accents_by_email_and_by_phone_in_any_writing(client, login_as):
+    make_person("Óscar", "Núñez", email="oscar@example.org", phone="+13125552368")
+    make_person("Rosa", "Téllez", email="rosa@example.org")
+    login_as("coordinator")
+    for query in ("oscar nunez", "NUÑEZ", "oscar@example", "(312) 555-2368", "312 555 2368"):
+        page = client.get("/contactos", query_string={"q": query}).get_data(as_text=True)
+        assert "Óscar Núñez" in page, query
+        assert "Rosa Téllez" not in page, query
+
+
+def test_viewing_a_person_is_audited(client, login_as):
+    person = make_person()
+    user = login_as("coordinator")
+    assert client.get(f"/contactos/{person.id}").status_code == 200
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "person.view"))
+    assert entry.actor_id == user.id and entry.target_id == str(person.id)
+
+
+def test_edit_and_note(client, login_as):
+    person = make_person("Rosa", "Téllez", email="rosa@example.org")
+    login_as("staff")
+    data = {**NEW_PERSON, "given_name": "Rosa María", "first_surname": "Téllez", "email": "rosa@example.org",
+            "phone": "", "country": "MX", "state": "", "city": "", "alcaldia": "Tlalpan", "origin_alcaldia": ""}
+    assert client.post(f"/contactos/{person.id}/editar", data=data).status_code == 302
+    db.session.refresh(person)
+    assert person.given_name == "Rosa María" and person.alcaldia == "Tlalpan"
+    assert client.post(f"/contactos/{person.id}/notas", data={"body": "<script>alert(1)</script>"}).status_code == 302
+    page = client.get(f"/contactos/{person.id}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+
+
+def test_viewer_cannot_see_personal_data(client, login_as):
+    person = make_person()
+    login_as("viewer")
+    assert client.get("/contactos").status_code == 403
+    assert client.get(f"/contactos/{person.id}").status_code == 403
+
+
+def test_coordinator_cannot_edit(client, login_as):
+    person = make_person()
+    login_as("coordinator")
+    assert client.post(f"/contactos/{person.id}/editar", data=NEW_PERSON).status_code == 403
+
+
+def test_network_page_counts_by_country_and_sex(client, login_as):
+    make_person("Rosa", "Uno", networks=("rvc",), country="US", sex="mujer")
+    make_person("Ana", "Dos", networks=("rvc",), country="US", sex="mujer")
+    make_person("Luis", "Tres", networks=("rvc",), country="CA", sex="hombre")
+    make_person("Otra", "Red", networks=("observacion",), country="MX")
+    login_as("coordinator")
+    page = client.get("/redes/rvc").get_data(as_text=True)
+    assert "Estados Unidos" in page and "Canadá" in page
+    assert "Otra Red" not in page
+    assert "3 personas" in page
+
+
+def test_organizations_list_and_create(client, login_as):
+    make_organization("Instituto Nacional Electoral", acronym="INE", type="electoral")
+    login_as("staff")
+    assert "Instituto Nacional Electoral" in client.get("/organizaciones", query_string={"q": "ine"}).get_data(as_text=True)
+    response = client.post("/organizaciones/nueva", data={"name": "Universidad de Guadalajara", "acronym": "UdeG",
+                                                          "type": "academic", "scope": "national", "country": "MX"})
+    assert response.status_code == 302
+    response = client.post("/organizaciones/nueva", data={"name": "universidad de guadalajara", "acronym": "",
+                                                          "type": "academic", "scope": "national", "country": "MX"})
+    assert response.status_code == 422
+    assert "Ya existe la organización" in response.get_data(as_text=True)
