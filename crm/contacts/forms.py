@@ -51,3 +51,24 @@ class OrganizationForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
+
+
+class ArcoRequestForm(FlaskForm):
+    person_id = StringField("Número de registro de la persona (opcional)", validators=[Optional(), Length(max=12)],
+                            description="Aparece en la dirección de su ficha: /contactos/NÚMERO.")
+    kind = SelectField("Tipo de derecho", choices=[("access", "Acceso"), ("rectification", "Rectificación"),
+                                                   ("cancellation", "Cancelación"), ("opposition", "Oposición")])
+    received_on = StringField("Fecha de recepción (AAAA-MM-DD)", validators=[DataRequired(REQUIRED), Length(max=10)])
+    details = TextAreaField("Detalle de la solicitud", validators=[Optional(), Length(max=5000)])
+    submit = SubmitField("Registrar solicitud")
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField("Confirmar")
+
+
+class OppositionForm(FlaskForm):
+    channel = SelectField("Canal", choices=[("email", "Correo electrónico"), ("whatsapp", "WhatsApp"),
+                                            ("phone", "Teléfono")])
+    opted_out = SelectField("Decisión", choices=[("1", "Se opone"), ("0", "Acepta")])
+    submit = SubmitField("Registrar")

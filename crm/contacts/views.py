@@ -226,3 +226,4 @@ def network(code: str):
                                    .group_by(Membership.status)).all()
     return render_template("contacts/network.html", net=net, page=page, by_country=by_country, by_sex=by_sex,
                            by_status=by_status, sexes=SEXES, **_filter_context(f))
+from crm.contacts import views_privacy  # noqa: E402,F401  (routes on this blueprint)

@@ -1,11 +1,215 @@
-from flask import Blueprint, render_template
+"""Staff pages: activities and attendance, requests (gestiones), observation programs."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from crm.auth.permissions import permission_required
+from crm.contacts.models import Organization, Person, PersonEmail
+from crm.contacts.forms import ConfirmForm
+from crm.events import operations
+from crm.events.forms import ActivityForm, AttendanceForm, AttendForm, ParticipantForm, RequestForm
+from crm.events.models import ACTIVITY_TYPES, MODALITIES, Activity, Attendance, ObservationProgram, Participant, PartnerRequest
+from crm.events.services import OrganizationResolver
+from crm.extensions import db
+from crm.pagination import paginate
+from crm.program.models import ActionLine, ProgramYear
+from crm.timeutil import local_today
+from surveys.models import Response, Survey
 
 bp = Blueprint("events", __name__)
+
+
+def _line_choices(only: str = "") -> list[tuple[str, str]]:
+    rows = db.session.execute(select(ActionLine.code, ActionLine.description, ProgramYear.year)
+                              .join(ProgramYear, ProgramYear.id == ActionLine.program_year_id)
+                              .order_by(ProgramYear.year.desc(), ActionLine.program_year_id, ActionLine.id)).all()
+    seen, choices = set(), []
+    for code, description, _year in rows:
+        if code in seen or (only and not code.startswith(only)):
+            continue
+        seen.add(code)
+        choices.append((code, f"{code} · {description[:80]}"))
+    return choices
+
+
+def _resolve_organizations(text: str) -> list[int]:
+    names = [n for n in (part.strip() for part in (text or "").split(";")) if n]
+    if not names:
+        return []
+    resolver = OrganizationResolver()
+    refs = [resolver.resolve(name) for name in names]
+    resolver.create_new()
+    return [OrganizationResolver.record(ref).id for ref in refs if ref is not None]
 
 
 @bp.get("/actividades")
 @permission_required("view_events")
 def activities():
-    return render_template("wip.html", title="Actividades")
+    year = request.args.get("anio", type=int) or local_today().year
+    component = request.args.get("componente", "")
+    kind = request.args.get("tipo", "")
+    query = (select(Activity).join(ActionLine).where(Activity.date >= f"{year}-01-01", Activity.date <= f"{year}-12-31")
+             .order_by(Activity.date.desc(), Activity.id.desc()))
+    if component:
+        query = query.where(ActionLine.code.startswith(component + "."))
+    if kind in ACTIVITY_TYPES:
+        query = query.where(Activity.type == kind)
+    page = paginate(query, per_page=30)
+    years = sorted({y for (y,) in db.session.execute(select(ProgramYear.year))} | {year}, reverse=True)
+    return render_template("events/activities.html", page=page, year=year, years=years, component=component,
+                           kind=kind, types=ACTIVITY_TYPES, modalities=MODALITIES)
+
+
+@bp.route("/actividades/nueva", methods=["GET", "POST"])
+@permission_required("manage_events")
+def activity_new():
+    form = ActivityForm()
+    form.action_code.choices = _line_choices()
+    if form.validate_on_submit():
+        try:
+            activity = operations.create_activity(
+                on=form.date.data, action_code=form.action_code.data, title=form.title.data, type=form.type.data,
+                modality=form.modality.data, place=form.place.data or "", description=form.description.data or "",
+                organization_ids=_resolve_organizations(form.organizations.data), actor=current_user)
+        except operations.EventsError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            flash("Actividad registrada.", "success")
+            return redirect(url_for(".activity", activity_id=activity.id))
+    return render_template("events/activity_form.html", form=form), (422 if request.method == "POST" else 200)
+
+
+@bp.get("/actividades/<int:activity_id>")
+@permission_required("view_events")
+def activity(activity_id: int):
+    item = db.session.scalar(select(Activity).where(Activity.id == activity_id)
+                             .options(selectinload(Activity.attendances).selectinload(Attendance.person)))
+    if item is None:
+        abort(404)
+    surveys = db.session.scalars(select(Survey).where(Survey.activity_id == item.id)).all()
+    return render_template("events/activity.html", activity=item, form=AttendanceForm(), types=ACTIVITY_TYPES,
+                           modalities=MODALITIES, surveys=surveys)
+
+
+@bp.post("/actividades/<int:activity_id>/asistencia")
+@permission_required("manage_events")
+def activity_attendance(activity_id: int):
+    item = db.get_or_404(Activity, activity_id)
+    form = AttendanceForm()
+    if form.validate_on_submit():
+        addresses = {a.lower() for a in re.split(r"[\s,;]+", form.emails.data or "") if a}
+        found = db.session.scalars(select(Person).join(PersonEmail).where(PersonEmail.address_key.in_(addresses))).all()
+        known = {e.address_key for p in found for e in p.emails}
+        missing = sorted(addresses - known)
+        added = operations.add_attendance(item, list(found), actor=current_user)
+        flash(f"Asistencia registrada: {added} persona(s).", "success")
+        if missing:
+            flash(f"No se encontraron estos correos: {', '.join(missing[:20])}.", "warning")
+    else:
+        flash("Escriba al menos un correo.", "danger")
+    return redirect(url_for(".activity", activity_id=activity_id))
+
+
+@bp.post("/actividades/<int:activity_id>/asistencia/<int:person_id>/quitar")
+@permission_required("manage_events")
+def activity_attendance_remove(activity_id: int, person_id: int):
+    item = db.get_or_404(Activity, activity_id)
+    if ConfirmForm().validate_on_submit():
+        operations.remove_attendance(item, person_id, actor=current_user)
+        flash("Asistencia retirada.", "success")
+    return redirect(url_for(".activity", activity_id=activity_id))
+
+
+@bp.route("/gestiones", methods=["GET", "POST"])
+@permission_required("view_events")
+def requests_list():
+    form = RequestForm()
+    form.action_code.choices = [("", "Sin línea de acción")] + _line_choices("AI1.")
+    if request.method == "POST":
+        if not current_user.can("manage_events"):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                ids = _resolve_organizations(form.requester.data)
+                operations.create_request(received_on=form.received_on.data, requester=db.session.get(Organization, ids[0]),
+                                          subject=form.subject.data, action_code=form.action_code.data or "",
+                                          attended_on=form.attended_on.data, actor=current_user)
+            except operations.EventsError as exc:
+                db.session.rollback()
+                form.form_errors.append(str(exc))
+            else:
+                flash("Gestión registrada.", "success")
+                return redirect(url_for(".requests_list"))
+    status = request.args.get("estado", "")
+    query = select(PartnerRequest).order_by(PartnerRequest.received_on.desc(), PartnerRequest.id.desc())
+    if status == "pendientes":
+        query = query.where(PartnerRequest.attended_on.is_(None))
+    elif status == "atendidas":
+        query = query.where(PartnerRequest.attended_on.is_not(None))
+    page = paginate(query, per_page=30)
+    pending = db.session.scalar(select(func.count(PartnerRequest.id)).where(PartnerRequest.attended_on.is_(None)))
+    return render_template("events/requests.html", page=page, form=form, attend_form=AttendForm(), status=status,
+                           pending=pending, today=local_today()), (422 if form.errors else 200)
+
+
+@bp.post("/gestiones/<int:request_id>/atender")
+@permission_required("manage_events")
+def request_attend(request_id: int):
+    item = db.get_or_404(PartnerRequest, request_id)
+    form = AttendForm()
+    if form.validate_on_submit():
+        try:
+            operations.mark_request_attended(item, form.attended_on.data, actor=current_user)
+            flash("Gestión marcada como atendida.", "success")
+        except operations.EventsError as exc:
+            flash(str(exc), "danger")
+    else:
+        flash("Escriba una fecha de atención válida (AAAA-MM-DD).", "danger")
+    return redirect(url_for(".requests_list"))
+
+
+@bp.get("/observacion")
+@permission_required("view_events")
+def programs():
+    rows = db.session.execute(select(ObservationProgram, func.count(Participant.id))
+                              .join(Participant, isouter=True).group_by(ObservationProgram.id)
+                              .order_by(ObservationProgram.election_date.desc())).all()
+    return render_template("events/programs.html", rows=rows)
+
+
+@bp.get("/observacion/<code>")
+@permission_required("view_contacts")
+def program(code: str):
+    item = db.session.scalar(select(ObservationProgram).where(ObservationProgram.code == code))
+    if item is None:
+        abort(404)
+    participants = db.session.scalars(select(Participant).where(Participant.program_id == item.id)
+                                      .options(selectinload(Participant.person)).order_by(Participant.role)).all()
+    surveys = db.session.scalars(select(Survey).where(Survey.observation_program_id == item.id)).all()
+    answered = set()
+    if surveys:
+        answered = set(db.session.scalars(select(Response.person_id).where(
+            Response.survey_id.in_([s.id for s in surveys]), Response.person_id.is_not(None))))
+    return render_template("events/program.html", program=item, participants=participants, surveys=surveys,
+                           answered=answered,
+                           accreditation_choices=ParticipantForm.accreditation_status.kwargs["choices"])
+
+
+@bp.post("/observacion/participantes/<int:participant_id>")
+@permission_required("manage_events")
+def participant_update(participant_id: int):
+    participant = db.get_or_404(Participant, participant_id)
+    form = ParticipantForm()
+    if form.validate_on_submit():
+        operations.update_participant(participant, accreditation_status=form.accreditation_status.data,
+                                      folio=form.folio.data or "", training_completed=form.training_completed.data,
+                                      actor=current_user)
+        flash("Participación actualizada.", "success")
+    return redirect(url_for(".program", code=participant.program.code))

@@ -1,0 +1,52 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from crm.events.models import ACTIVITY_TYPES, MODALITIES
+
+REQUIRED = "Este campo es obligatorio."
+DATE_MSG = "Escriba una fecha válida (AAAA-MM-DD)."
+
+
+class ActivityForm(FlaskForm):
+    date = DateField("Fecha", validators=[DataRequired(DATE_MSG)])
+    action_code = SelectField("Línea de acción", validators=[DataRequired(REQUIRED)])
+    title = StringField("Título", validators=[DataRequired(REQUIRED), Length(max=300)])
+    type = SelectField("Tipo", choices=[("", "Sin especificar")] + list(ACTIVITY_TYPES.items()), validators=[Optional()])
+    modality = SelectField("Modalidad", choices=[("", "Sin especificar")] + list(MODALITIES.items()),
+                           validators=[Optional()])
+    place = StringField("Lugar", validators=[Optional(), Length(max=300)])
+    organizations = StringField("Organizaciones participantes", validators=[Optional(), Length(max=2000)],
+                                description="Nombres o siglas separados por punto y coma (;). Se registran si son nuevas.")
+    description = TextAreaField("Descripción", validators=[Optional(), Length(max=5000)])
+    submit = SubmitField("Registrar actividad")
+
+
+class AttendanceForm(FlaskForm):
+    emails = TextAreaField("Correos de las personas asistentes", validators=[DataRequired(REQUIRED), Length(max=20000)],
+                           description="Un correo por línea o separados por comas; deben estar registrados.")
+    submit = SubmitField("Registrar asistencia")
+
+
+class RequestForm(FlaskForm):
+    received_on = DateField("Fecha de recepción", validators=[DataRequired(DATE_MSG)])
+    requester = StringField("Organismo solicitante", validators=[DataRequired(REQUIRED), Length(max=300)],
+                            description="Por ejemplo: INE, un organismo público local electoral o un área interna.")
+    subject = StringField("Asunto", validators=[DataRequired(REQUIRED), Length(max=500)])
+    action_code = SelectField("Línea de acción (AI1)", validators=[Optional()])
+    attended_on = DateField("Fecha de atención", validators=[Optional()])
+    submit = SubmitField("Registrar gestión")
+
+
+class AttendForm(FlaskForm):
+    attended_on = DateField("Fecha de atención", validators=[DataRequired(DATE_MSG)])
+    submit = SubmitField("Marcar como atendida")
+
+
+class ParticipantForm(FlaskForm):
+    accreditation_status = SelectField("Acreditación", choices=[
+        ("requested", "Solicitada"), ("in_review", "En revisión"), ("accredited", "Acreditada"),
+        ("rejected", "No procedente"), ("cancelled", "Cancelada")])
+    folio = StringField("Folio", validators=[Optional(), Length(max=60)])
+    training_completed = BooleanField("Capacitación concluida")
+    submit = SubmitField("Guardar")
