@@ -10,11 +10,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from crm.auth.permissions import permission_required
-from crm.contacts.models import Organization, Person, PersonEmail
 from crm.contacts.forms import ConfirmForm
+from crm.contacts.models import Organization, Person, PersonEmail
 from crm.events import operations
 from crm.events.forms import ActivityForm, AttendanceForm, AttendForm, ParticipantForm, RequestForm
-from crm.events.models import ACTIVITY_TYPES, MODALITIES, Activity, Attendance, ObservationProgram, Participant, PartnerRequest
+from crm.events.models import (
+    ACTIVITY_TYPES,
+    MODALITIES,
+    Activity,
+    Attendance,
+    ObservationProgram,
+    Participant,
+    PartnerRequest,
+)
 from crm.events.services import OrganizationResolver
 from crm.extensions import db
 from crm.pagination import paginate
