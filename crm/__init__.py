@@ -160,6 +160,7 @@ def _select_locale() -> str:
 def _register_blueprints(app: Flask) -> None:
     from crm.admin_views import bp as admin_bp
     from crm.auth.views import bp as auth_bp
+    from crm.contacts.public_views import bp as signup_bp
     from crm.contacts.views import bp as contacts_bp
     from crm.events.views import bp as events_bp
     from crm.main_views import bp as main_bp
@@ -167,9 +168,10 @@ def _register_blueprints(app: Flask) -> None:
     from surveys.indicator_views import bp as indicators_bp
     from surveys.manage import bp as surveys_bp
     from surveys.public import bp as public_bp
+    from surveys.public import privacy_bp
 
     for blueprint in (auth_bp, main_bp, admin_bp, program_bp, contacts_bp, events_bp, surveys_bp, public_bp,
-                      indicators_bp):
+                      privacy_bp, indicators_bp, signup_bp):
         app.register_blueprint(blueprint)
 
 

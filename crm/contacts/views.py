@@ -226,4 +226,29 @@ def network(code: str):
                                    .group_by(Membership.status)).all()
     return render_template("contacts/network.html", net=net, page=page, by_country=by_country, by_sex=by_sex,
                            by_status=by_status, sexes=SEXES, **_filter_context(f))
+
+
+@bp.route("/redes/<code>/solicitudes", methods=["GET", "POST"])
+@permission_required("edit_contacts")
+def network_applicants(code: str):
+    from crm.contacts import signup
+    from crm.contacts.forms import ConfirmForm
+
+    net = db.session.scalar(select(Network).where(Network.code == code))
+    if net is None:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        membership = db.session.get(Membership, request.form.get("membresia", type=int) or 0)
+        if membership is None or membership.network_id != net.id:
+            abort(404)
+        try:
+            signup.review(membership, request.form.get("decision") == "aprobar", actor=current_user)
+            flash("Solicitud revisada.", "success")
+        except people.ContactsError as exc:
+            flash(str(exc), "danger")
+        return redirect(url_for(".network_applicants", code=code))
+    return render_template("contacts/applicants.html", net=net, applicants=signup.pending_applicants(net), form=form)
+
+
 from crm.contacts import views_privacy  # noqa: E402,F401  (routes on this blueprint)
