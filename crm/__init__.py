@@ -161,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from crm.admin_views import bp as admin_bp
     from crm.auth.views import bp as auth_bp
     from crm.contacts.public_views import bp as signup_bp
+    from crm.imports_web import bp as imports_bp
     from crm.contacts.views import bp as contacts_bp
     from crm.events.views import bp as events_bp
     from crm.main_views import bp as main_bp
@@ -171,7 +172,7 @@ def _register_blueprints(app: Flask) -> None:
     from surveys.public import privacy_bp
 
     for blueprint in (auth_bp, main_bp, admin_bp, program_bp, contacts_bp, events_bp, surveys_bp, public_bp,
-                      privacy_bp, indicators_bp, signup_bp):
+                      privacy_bp, indicators_bp, signup_bp, imports_bp):
         app.register_blueprint(blueprint)
 
 
