@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -29,6 +29,7 @@ class Kind:
     columns: str
     run: Callable  # (table, actor, dry_run, filename) -> summary (Spanish)
     back: str
+    back_args: dict = field(default_factory=dict)
 
 
 def _contacts(table, actor, dry_run, filename):
@@ -80,9 +81,27 @@ def _folder() -> Path:
 
 
 def _kind(kind: str) -> Kind:
-    if kind not in KINDS:
-        abort(404)
-    return KINDS[kind]
+    if kind in KINDS:
+        return KINDS[kind]
+    match = re.fullmatch(r"encuesta-(\d{1,12})", kind)
+    if match:
+        return _responses_kind(int(match.group(1)))
+    abort(404)
+
+
+def _responses_kind(survey_id: int) -> Kind:
+    """Responses collected elsewhere (paper, another tool) for one survey."""
+    from surveys.models import Survey
+    from surveys.responses_io import import_responses
+
+    survey = db.get_or_404(Survey, survey_id)
+    columns = ", ".join(["submitted_at"] + [q.name for q in survey.answerable_questions if q.name])
+
+    def run(table, actor, dry_run, filename):
+        report = import_responses(survey, table, dry_run=dry_run, actor=actor, source=filename)
+        return f"{report.imported} respuestas"
+
+    return Kind(f"Importar respuestas: {survey.title}", columns, run, "surveys.detail", {"survey_id": survey.id})
 
 
 def _stored(token: str) -> Path:
@@ -164,4 +183,4 @@ def confirm(kind: str):
         return redirect(url_for(".preview", kind=kind, token=form.token.data))
     path.unlink(missing_ok=True)
     flash(f"Importación terminada: {summary}.", "success")
-    return redirect(url_for(spec.back))
+    return redirect(url_for(spec.back, **spec.back_args))
