@@ -7,12 +7,14 @@ whether that is allowed (required questions) is the caller's rule.
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from surveys.models import Question
 
 MAX_TEXT = 5000
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[T ]\d)")
 
 
 class AnswerError(ValueError):
@@ -32,8 +34,9 @@ def parse_answer(question: Question, raw: str | list[str] | None) -> list[dict]:
             values = [text] if text else []
     if not values:
         return []
-    by_name = {c.name: c for c in question.choices}
-    if question.type == "select_one":
+    kind = question.type
+    by_name = {c.name: c for c in question.choices} if kind in ("select_one", "select_multiple") else {}
+    if kind == "select_one":
         if len(values) != 1 or values[0] not in by_name:
             raise AnswerError(f"«{_short(' '.join(values))}» no es una opción de esta pregunta "
                               f"(opciones: {', '.join(by_name)})")
@@ -66,8 +69,11 @@ def parse_answer(question: Question, raw: str | list[str] | None) -> list[dict]:
             raise AnswerError(f"«{_short(value)}» no es un número válido")
         return [{"question_id": question.id, "value": format(number.normalize(), "f")}]
     if question.type == "date":
+        # AAAA-MM-DD, or a date and time as a spreadsheet cell gives it (its written date counts)
         try:
-            parsed = date.fromisoformat(value[:10]) if len(value) >= 10 else date.fromisoformat(value)
+            if not _ISO_DATE.match(value):
+                raise ValueError
+            parsed = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value).date()
         except ValueError:
             raise AnswerError(f"«{_short(value)}» no es una fecha AAAA-MM-DD") from None
         return [{"question_id": question.id, "value": parsed.isoformat()}]
