@@ -161,9 +161,9 @@ def _register_blueprints(app: Flask) -> None:
     from crm.admin_views import bp as admin_bp
     from crm.auth.views import bp as auth_bp
     from crm.contacts.public_views import bp as signup_bp
-    from crm.imports_web import bp as imports_bp
     from crm.contacts.views import bp as contacts_bp
     from crm.events.views import bp as events_bp
+    from crm.imports_web import bp as imports_bp
     from crm.main_views import bp as main_bp
     from crm.program.views import bp as program_bp
     from surveys.indicator_views import bp as indicators_bp

@@ -22,7 +22,17 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
 def _make_app(url: str, **overrides):
-    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, **overrides)
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, **overrides)
+
+    @app.before_request
+    def _fresh_login_per_request():
+        # Tests keep one app context open, so `g` outlives a request; Flask-Login caches the
+        # user there. Drop it so each request (and each test client) loads its own user.
+        from flask import g
+
+        g.pop("_login_user", None)
+
+    return app
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -62,7 +63,7 @@ def activities():
     year = request.args.get("anio", type=int) or local_today().year
     component = request.args.get("componente", "")
     kind = request.args.get("tipo", "")
-    query = (select(Activity).join(ActionLine).where(Activity.date >= f"{year}-01-01", Activity.date <= f"{year}-12-31")
+    query = (select(Activity).join(ActionLine).where(Activity.date >= date(year, 1, 1), Activity.date <= date(year, 12, 31))
              .order_by(Activity.date.desc(), Activity.id.desc()))
     if component:
         query = query.where(ActionLine.code.startswith(component + "."))

@@ -3,9 +3,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from crm.extensions import db
 from crm.program import services
 from crm.program.models import ActionLine, Component, ProgramYear
-from crm.extensions import db
 
 
 def test_builtin_2025_program_loads_with_the_inconsistency_warnings(app):

@@ -1,0 +1,52 @@
+# Vínculo: developer commands (see README.md). Needs Python 3.11+ and make.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON_VENV := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: help venv run test test-postgres test-e2e lint ci clean-test-db
+
+help:
+	@echo "make run            set up .venv, build the database, load demo data, create admin@iecm.mx, serve http://$(HOST):$(PORT)"
+	@echo "make test           the whole test suite on SQLite (browser tests skip without chromium/axe-core)"
+	@echo "make test-postgres  the whole test suite on a throwaway PostgreSQL (scripts/pg-test-server)"
+	@echo "make test-e2e       only the browser tests"
+	@echo "make lint           ruff check ."
+	@echo "make ci             what CI runs: bash .ci/run (installs Debian packages; run as root)"
+
+venv:
+	@scripts/setup venv
+
+run: venv
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	@scripts/setup admin
+	@echo "Vínculo on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: venv
+	@scripts/setup axe --optional
+	env -u TEST_DATABASE_URL $(PYTHON_VENV) -m pytest $(PYTEST_ARGS)
+
+test-postgres: venv
+	@scripts/setup axe --optional
+	url="$$(scripts/pg-test-server start | tail -1)" && echo "PostgreSQL: $$url" && \
+	  TEST_DATABASE_URL="$$url" $(PYTHON_VENV) -m pytest $(PYTEST_ARGS)
+
+test-e2e: venv
+	@scripts/setup axe --optional
+	env -u TEST_DATABASE_URL $(PYTHON_VENV) -m pytest tests/e2e $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+ci:
+	bash .ci/run
+
+clean-test-db:
+	scripts/pg-test-server stop
