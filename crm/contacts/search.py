@@ -37,7 +37,15 @@ def _digits(text: str) -> str:
 
 
 def people_query(f: PeopleFilter) -> Select:
-    query = select(Person)
+    """The filtered, sorted list with what the tables show loaded up front (no N+1)."""
+    query = filtered(select(Person), f)
+    query = query.order_by(*SORTS.get(f.sort, SORTS["nombre"]), Person.id)
+    return query.options(selectinload(Person.emails), selectinload(Person.phones),
+                         selectinload(Person.memberships))
+
+
+def filtered(query: Select, f: PeopleFilter) -> Select:
+    """Adds the filter's conditions to a select over Person (or over Person's columns)."""
     if f.status:
         query = query.where(Person.status == f.status)
     else:
@@ -72,6 +80,4 @@ def people_query(f: PeopleFilter) -> Select:
     if f.tag:
         query = query.where(exists().where(person_tag.c.person_id == Person.id, person_tag.c.tag_id == Tag.id,
                                            Tag.name_key == fold(f.tag)))
-    query = query.order_by(*SORTS.get(f.sort, SORTS["nombre"]), Person.id)
-    return query.options(selectinload(Person.emails), selectinload(Person.phones),
-                         selectinload(Person.memberships))
+    return query

@@ -29,7 +29,7 @@ def _country(code):
 
 
 def _filters() -> PeopleFilter:
-    args = request.args
+    args = request.values
     return PeopleFilter(q=args.get("q", "")[:200], network=args.get("red", ""), country=args.get("pais", "")[:2],
                         state=args.get("estado", "")[:150], alcaldia=args.get("alcaldia", ""),
                         membership_status=args.get("estatus", ""), tag=args.get("etiqueta", "")[:80],
@@ -249,6 +249,34 @@ def network_applicants(code: str):
             flash(str(exc), "danger")
         return redirect(url_for(".network_applicants", code=code))
     return render_template("contacts/applicants.html", net=net, applicants=signup.pending_applicants(net), form=form)
+
+
+@bp.post("/contactos/acciones")
+@permission_required("edit_contacts")
+def bulk_action():
+    """Applies an action to every active person of the filtered list (the list's own filters)."""
+    from crm.contacts import bulk
+    from crm.contacts.forms import ConfirmForm
+
+    f = _filters()
+    back = request.form.get("volver", "")
+    back = back if back.startswith("/") and not back.startswith("//") else url_for(".people")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    action = request.form.get("accion")
+    try:
+        if action == "etiqueta":
+            added = bulk.add_tag(f, request.form.get("etiqueta_nueva", ""), actor=current_user)
+            flash(f"Etiqueta agregada a {added} persona(s).", "success")
+        elif action == "estatus":
+            changed = bulk.set_membership_status(f, request.form.get("red_accion", "") or f.network,
+                                                 request.form.get("estatus_nuevo", ""), actor=current_user)
+            flash(f"Estatus cambiado en {changed} membresía(s).", "success")
+        else:
+            abort(400)
+    except people.ContactsError as exc:
+        flash(str(exc), "danger")
+    return redirect(back)
 
 
 from crm.contacts import views_privacy  # noqa: E402,F401  (routes on this blueprint)

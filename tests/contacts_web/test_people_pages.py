@@ -115,3 +115,29 @@ def test_organizations_list_and_create(client, login_as):
                                                           "type": "academic", "scope": "national", "country": "MX"})
     assert response.status_code == 422
     assert "Ya existe la organización" in response.get_data(as_text=True)
+
+
+def test_bulk_tag_and_status_apply_to_the_whole_filtered_list_except_blocked(client, login_as):
+    from crm.contacts.models import Membership, Tag
+
+    a = make_person("Rosa", "Uno", networks=("rvc",), country="US")
+    b = make_person("Ana", "Dos", networks=("rvc",), country="US")
+    c = make_person("Luis", "Tres", networks=("rvc",), country="CA")
+    blocked = make_person("Eva", "Cuatro", networks=("rvc",), country="US", status="blocked")
+    login_as("staff")
+    response = client.post("/contactos/acciones", data={"pais": "US", "accion": "etiqueta",
+                                                        "etiqueta_nueva": "Chicago 2025", "volver": "/contactos?pais=US"})
+    assert response.status_code == 302 and response.headers["Location"] == "/contactos?pais=US"
+    tag = db.session.scalar(select(Tag))
+    tagged = {p.id for p in db.session.scalars(select(Person).where(Person.tags.contains(tag)))}
+    assert tagged == {a.id, b.id}
+    client.post("/contactos/acciones", data={"etiqueta": "chicago 2025", "accion": "estatus", "red_accion": "rvc",
+                                             "estatus_nuevo": "inactive"})
+    statuses = dict(db.session.execute(select(Membership.person_id, Membership.status)).all())
+    assert statuses[a.id] == statuses[b.id] == "inactive"
+    assert statuses[c.id] == statuses[blocked.id] == "active"
+
+
+def test_bulk_actions_need_edit_permission(client, login_as):
+    login_as("coordinator")
+    assert client.post("/contactos/acciones", data={"accion": "etiqueta", "etiqueta_nueva": "x"}).status_code == 403
