@@ -136,26 +136,7 @@ def activity_attendance_remove(activity_id: int, person_id: int):
     return redirect(url_for(".activity", activity_id=activity_id))
 
 
-@bp.route("/gestiones", methods=["GET", "POST"])
-@permission_required("view_events")
-def requests_list():
-    form = RequestForm()
-    form.action_code.choices = [("", "Sin línea de acción")] + _line_choices("AI1.")
-    if request.method == "POST":
-        if not current_user.can("manage_events"):
-            abort(403)
-        if form.validate_on_submit():
-            try:
-                ids = _resolve_organizations(form.requester.data)
-                operations.create_request(received_on=form.received_on.data, requester=db.session.get(Organization, ids[0]),
-                                          subject=form.subject.data, action_code=form.action_code.data or "",
-                                          attended_on=form.attended_on.data, actor=current_user)
-            except operations.EventsError as exc:
-                db.session.rollback()
-                form.form_errors.append(str(exc))
-            else:
-                flash("Gestión registrada.", "success")
-                return redirect(url_for(".requests_list"))
+def _requests_page(form: RequestForm, status_code: int = 200):
     status = request.args.get("estado", "")
     query = select(PartnerRequest).order_by(PartnerRequest.received_on.desc(), PartnerRequest.id.desc())
     if status == "pendientes":
@@ -165,7 +146,38 @@ def requests_list():
     page = paginate(query, per_page=30)
     pending = db.session.scalar(select(func.count(PartnerRequest.id)).where(PartnerRequest.attended_on.is_(None)))
     return render_template("events/requests.html", page=page, form=form, attend_form=AttendForm(), status=status,
-                           pending=pending, today=local_today()), (422 if form.errors else 200)
+                           pending=pending, today=local_today()), status_code
+
+
+def _request_form() -> RequestForm:
+    form = RequestForm()
+    form.action_code.choices = [("", "Sin línea de acción")] + _line_choices("AI1.")
+    return form
+
+
+@bp.get("/gestiones")
+@permission_required("view_events")
+def requests_list():
+    return _requests_page(_request_form())
+
+
+@bp.post("/gestiones")
+@permission_required("manage_events")
+def request_create():
+    form = _request_form()
+    if form.validate_on_submit():
+        try:
+            ids = _resolve_organizations(form.requester.data)
+            operations.create_request(received_on=form.received_on.data, requester=db.session.get(Organization, ids[0]),
+                                      subject=form.subject.data, action_code=form.action_code.data or "",
+                                      attended_on=form.attended_on.data, actor=current_user)
+        except operations.EventsError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            flash("Gestión registrada.", "success")
+            return redirect(url_for(".requests_list"))
+    return _requests_page(form, 422)
 
 
 @bp.post("/gestiones/<int:request_id>/atender")

@@ -91,9 +91,7 @@ LOGIN_ONLY_ENDPOINTS = {
 
 # A view whose declared permission covers GET but whose POST checks a stricter one inside.
 # Prefer a separate POST view with its own @permission_required; list the exceptions here.
-METHOD_PERMISSIONS = {
-    ("events.requests_list", "POST"): "manage_events",  # GET: view_events; POST registers a request
-}
+METHOD_PERMISSIONS: dict[tuple[str, str], str] = {}
 
 DUMMY_ID = 999999
 DUMMY_TEXT = "no-existe-999999"
