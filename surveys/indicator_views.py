@@ -72,6 +72,29 @@ def dashboard():
                            chart_alt=scorecard.trend_text, warning_es=scorecard.warning_es)
 
 
+_CHART_REPORTS: dict[tuple, dict] = {}
+
+
+def _report_for_charts(year: int) -> dict:
+    """The year's report, computed once for the eight charts of a dashboard view.
+
+    Keyed by a cheap fingerprint of the data behind it, so a new response, activity or attended
+    request gives fresh figures at once; only the last few fingerprints are kept.
+    """
+    from surveys.models import Response as SurveyResponse
+
+    parts = [select(func.count(SurveyResponse.id)), select(func.max(SurveyResponse.id)),
+             select(func.count(Activity.id)), select(func.max(Activity.id)), select(func.count(PartnerRequest.id)),
+             select(func.count(PartnerRequest.attended_on)), select(func.sum(ActionLine.target))]
+    fingerprint = (year, db.engine.url.render_as_string(),
+                   *db.session.execute(select(*(p.scalar_subquery() for p in parts))).one())
+    if fingerprint not in _CHART_REPORTS:
+        if len(_CHART_REPORTS) > 8:
+            _CHART_REPORTS.clear()
+        _CHART_REPORTS[fingerprint] = compute_report(year)
+    return _CHART_REPORTS[fingerprint]
+
+
 @bp.get("/grafica/<level>.svg")
 @permission_required("view_indicators")
 def chart(level: str):
@@ -80,7 +103,7 @@ def chart(level: str):
     from surveys import charts
 
     year = _year()
-    report = compute_report(year)
+    report = _report_for_charts(year)
     summary = next(s for s in scorecard.summaries(report, program_for_year(year), local_today())
                    if s["level"] == level)
     response = Response(charts.render(summary, "svg"), mimetype="image/svg+xml")
