@@ -144,3 +144,6 @@ def responses(survey_id: int):
     db.session.commit()
     return render_template("surveys/responses.html", survey=survey, page=page, answers=answers, language=language,
                            channel=channel)
+
+
+from surveys import manage_builder  # noqa: E402,F401  (builder and invitation routes on this blueprint)
