@@ -15,7 +15,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField
 
 from crm.auth.permissions import permission_required
-from crm.errors import ImportProblems
+from crm.errors import DomainError, ImportProblems
 from crm.extensions import db
 from crm.tabular import TableError, csv_bytes, read_table
 
@@ -138,6 +138,9 @@ def _dry_run(spec: Kind, path: Path, filename: str):
     except ImportProblems as exc:
         db.session.rollback()
         return table, exc.problems, None
+    except DomainError as exc:  # e.g. the data changed under the import: nothing was written
+        db.session.rollback()
+        return table, [str(exc)], None
     return table, [], summary
 
 
@@ -177,7 +180,7 @@ def confirm(kind: str):
     try:
         table = read_table(path)
         summary = spec.run(table, current_user, False, request.form.get("nombre", path.name)[:200])
-    except (TableError, ImportProblems):
+    except (TableError, DomainError):  # ImportProblems is a DomainError
         db.session.rollback()
         flash("El archivo tiene problemas y no se importó nada. Revise el detalle.", "danger")
         return redirect(url_for(".preview", kind=kind, token=form.token.data))

@@ -7,8 +7,8 @@ from sqlalchemy import insert, select, update
 from crm import audit
 from crm.contacts.catalogs import MEMBERSHIP_STATUSES
 from crm.contacts.models import Membership, Network, Person, Tag, person_tag
-from crm.contacts.people import ContactsError
 from crm.contacts.search import PeopleFilter, filtered
+from crm.contacts.services import ContactsError
 from crm.extensions import db
 from crm.text import clean, fold
 

@@ -17,6 +17,7 @@ def _names() -> dict[str, str]:
 
 
 def country_name(code: str | None) -> str:
+    """The Spanish name of an ISO alpha-2 code ("" for none; the code itself when unknown)."""
     if not code:
         return ""
     return _names().get(code.upper(), code)

@@ -13,7 +13,7 @@ from crm.contacts.models import (
     PersonPhone,
     person_tag,
 )
-from crm.contacts.people import ContactsError
+from crm.contacts.services import ContactsError
 from crm.events.models import Attendance, Participant
 from crm.extensions import db
 from crm.text import fold

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from crm import audit
 from crm.contacts.models import Organization
-from crm.contacts.people import ContactsError
+from crm.contacts.services import ContactsError
 from crm.extensions import db
 from crm.text import clean, fold
 

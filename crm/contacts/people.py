@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from crm import audit
+from crm.contacts import services
 from crm.contacts.catalogs import match_alcaldia
 from crm.contacts.models import Note, Person, PersonEmail, PersonPhone
-from crm.errors import DomainError
+from crm.contacts.services import ContactsError
 from crm.extensions import db
 from crm.text import clean, fold
-
-
-class ContactsError(DomainError):
-    pass
 
 
 @dataclass
@@ -37,14 +33,11 @@ class PersonData:
 
 
 def normalize_phone(raw: str, country: str) -> str:
-    """E.164 for a phone in any common writing; a number without + is read in `country`."""
-    try:
-        number = phonenumbers.parse(raw, None if raw.strip().startswith("+") else (country or "MX"))
-    except phonenumbers.NumberParseException:
-        raise ContactsError(f"«{raw}» no es un número de teléfono reconocible.") from None
-    if not phonenumbers.is_valid_number(number):
+    """E.164 for a phone in any common writing (a number without + is read in `country`), or ContactsError."""
+    e164 = services.normalize_phone(raw, country or services.DEFAULT_COUNTRY)
+    if e164 is None:
         raise ContactsError(f"«{raw}» no es un número de teléfono válido para su país.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164
 
 
 def _check_email(address: str, person: Person | None) -> str:

@@ -20,7 +20,7 @@ from crm.contacts.models import (
     PersonPhone,
     person_tag,
 )
-from crm.contacts.people import ContactsError
+from crm.contacts.services import ContactsError
 from crm.events.models import Attendance, Participant
 from crm.extensions import db
 from crm.timeutil import business_days_after, local_today, utcnow

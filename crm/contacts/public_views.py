@@ -15,8 +15,8 @@ from crm.contacts import signup
 from crm.contacts.catalogs import ALCALDIAS
 from crm.contacts.countries import country_choices
 from crm.contacts.models import Network
-from crm.contacts.people import ContactsError
 from crm.contacts.privacy import current_notice
+from crm.contacts.services import ContactsError
 from crm.extensions import db, limiter
 
 bp = Blueprint("signup", __name__, url_prefix="/unirse")

@@ -96,11 +96,10 @@ def resolve_country(text: str) -> str | None:
     return _country_index().get(_country_key(text)) if text else None
 
 
-@lru_cache(maxsize=64)
 def country_name(code: str) -> str:
-    from babel import Locale
+    from crm.contacts.countries import country_name as spanish_name
 
-    return Locale("es").territories.get(code, code)
+    return spanish_name(code)
 
 
 # --- phones -----------------------------------------------------------------------------------

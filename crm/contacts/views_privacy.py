@@ -13,7 +13,7 @@ from crm.auth.permissions import permission_required
 from crm.contacts import dedupe, privacy_rights
 from crm.contacts.forms import ArcoRequestForm, ConfirmForm, OppositionForm
 from crm.contacts.models import ArcoRequest, Person
-from crm.contacts.people import ContactsError
+from crm.contacts.services import ContactsError
 from crm.contacts.views import bp
 from crm.extensions import db
 
