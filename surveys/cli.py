@@ -10,17 +10,12 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from crm.errors import DomainError, ImportProblems
-from crm.tabular import TableError, read_table
+from crm.cli_support import ACTOR, run_import
+from crm.cli_support import fail as _fail
+from crm.errors import DomainError
+from crm.tabular import TableError
 
 surveys_cli = AppGroup("surveys", help="Encuestas.")
-
-ACTOR = "línea de comandos"
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}")
-    raise SystemExit(1)
 
 
 def _survey(identifier: str):
@@ -71,23 +66,10 @@ def import_responses(survey_id: str, file: str, dry_run: bool) -> None:
     from surveys import responses_io
 
     survey = _survey(survey_id)
-    try:
-        table = read_table(file)
-    except TableError as exc:
-        _fail(str(exc))
-    try:
-        report = responses_io.import_responses(survey, table, dry_run=dry_run, actor=ACTOR, source=Path(file).name)
-    except ImportProblems as exc:
-        for problem in exc.problems:
-            click.echo(problem)
-        if dry_run:
-            click.echo("dry run: nothing written")
-        raise SystemExit(1) from None
-    for warning in report.warnings:
-        click.echo(f"aviso: {warning}")
-    click.echo(f"imported {report.imported}")
-    if dry_run:
-        click.echo("dry run: nothing written")
+    run_import(file, dry_run,
+               lambda table: responses_io.import_responses(survey, table, dry_run=dry_run, actor=ACTOR,
+                                                           source=Path(file).name),
+               lambda report: [*(f"aviso: {w}" for w in report.warnings), f"imported {report.imported}"])
 
 
 @surveys_cli.command("open")

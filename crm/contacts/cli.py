@@ -4,12 +4,11 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from crm.errors import DomainError, ImportProblems
-from crm.tabular import TableError, read_table
+from crm.cli_support import ACTOR, fail, run_import
+from crm.tabular import TableError
 
 contacts_cli = AppGroup("contacts", help="Personas: importar y exportar.")
 
-ACTOR = "línea de comandos"
 PROGRESS_FROM = 5000  # rows; smaller files finish before a bar would help
 
 
@@ -20,30 +19,13 @@ def import_command(file: str, dry_run: bool) -> None:
     """Importa personas desde FILE (CSV o XLSX); con un solo problema no se escribe nada."""
     from crm.contacts.importer import import_contacts
 
-    try:
-        table = read_table(file)
-    except TableError as exc:
-        click.echo(f"error: {exc}")
-        raise SystemExit(1) from None
-    try:
-        if len(table.rows) >= PROGRESS_FROM:
-            with click.progressbar(length=len(table.rows), label="validando", file=sys.stderr) as bar:
-                result = import_contacts(table, actor=ACTOR, dry_run=dry_run, filename=Path(file).name,
-                                         progress=bar.update)
-        else:
-            result = import_contacts(table, actor=ACTOR, dry_run=dry_run, filename=Path(file).name)
-    except ImportProblems as exc:
-        for problem in exc.problems:
-            click.echo(problem)
-        if dry_run:
-            click.echo("dry run: nothing written")
-        raise SystemExit(1) from None
-    except DomainError as exc:
-        click.echo(f"error: {exc}")
-        raise SystemExit(1) from None
-    click.echo(f"created {result.created}, updated {result.updated}")
-    if dry_run:
-        click.echo("dry run: nothing written")
+    def run(table):
+        if len(table.rows) < PROGRESS_FROM:
+            return import_contacts(table, actor=ACTOR, dry_run=dry_run, filename=Path(file).name)
+        with click.progressbar(length=len(table.rows), label="validando", file=sys.stderr) as bar:
+            return import_contacts(table, actor=ACTOR, dry_run=dry_run, filename=Path(file).name, progress=bar.update)
+
+    run_import(file, dry_run, run, lambda result: [f"created {result.created}, updated {result.updated}"])
 
 
 @contacts_cli.command("export")
@@ -55,6 +37,5 @@ def export_command(file: str) -> None:
     try:
         count = export_contacts(file, actor=ACTOR)
     except TableError as exc:
-        click.echo(f"error: {exc}")
-        raise SystemExit(1) from None
+        fail(str(exc))
     click.echo(f"exported {count}")

@@ -3,36 +3,24 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from crm.errors import ImportProblems
+from crm.cli_support import ACTOR, run_import
 from crm.events import services
-from crm.tabular import TableError, read_table
 
 activities_cli = AppGroup("activities", help="Actividades realizadas.")
 requests_cli = AppGroup("requests", help="Gestiones recibidas de organismos.")
 
-ACTOR = "línea de comandos"
 
 
-def _run_import(function, file: str, dry_run: bool, summary) -> None:
-    try:
-        table = read_table(file)
-    except TableError as exc:
-        click.echo(f"error: {exc}")
-        raise SystemExit(1) from None
-    try:
-        result = function(table, dry_run=dry_run, actor=ACTOR, source=Path(file).name)
-    except ImportProblems as exc:
-        for problem in exc.problems:
-            click.echo(problem)
-        click.echo("dry run: nothing written" if dry_run
-                   else f"no se escribió nada: {len(exc.problems)} problema(s)", err=not dry_run)
-        raise SystemExit(1) from None
-    if result.organizations_created:
-        verb = "se crearían" if dry_run else "se crearon"
-        click.echo(f"{verb} {result.organizations_created} organización(es) nueva(s)")
-    click.echo(summary(result))
-    if dry_run:
-        click.echo("dry run: nothing written")
+def _run_import(function, file: str, dry_run: bool, counts) -> None:
+    def summary(result) -> list[str]:
+        lines = []
+        if result.organizations_created:
+            verb = "se crearían" if dry_run else "se crearon"
+            lines.append(f"{verb} {result.organizations_created} organización(es) nueva(s)")
+        return [*lines, counts(result)]
+
+    run_import(file, dry_run, lambda table: function(table, dry_run=dry_run, actor=ACTOR, source=Path(file).name),
+               summary)
 
 
 @activities_cli.command("import")
