@@ -67,18 +67,11 @@ class InvitationError(DomainError):
 # --------------------------------------------------------------------------- who
 
 @dataclass
-class Selection:
-    """Whom to invite; built from the same query arguments as /contactos (q, red, pais, alcaldia, estatus,
-    etiqueta) plus `origen`, `actividad`, `programa`, `rol` and `acreditacion`."""
+class Selection(PeopleFilter):
+    """Whom to invite: the people filters of /contactos (q, red, pais, estado, alcaldia, estatus, etiqueta)
+    plus `origen`, `actividad`, `programa`, `rol` and `acreditacion`."""
 
     source: str = "red"
-    q: str = ""
-    network: str = ""
-    country: str = ""
-    state: str = ""
-    alcaldia: str = ""
-    membership_status: str = ""
-    tag: str = ""
     activity_id: int | None = None
     program_id: int | None = None
     role: str = ""
@@ -91,19 +84,14 @@ class Selection:
             return int(raw) if raw.isdigit() and len(raw) < 12 else None
 
         source = args.get("origen", "") or "red"
-        return cls(source=source if source in SOURCES else "red", q=(args.get("q") or "")[:200],
-                   network=(args.get("red") or "")[:20], country=(args.get("pais") or "")[:2],
-                   state=(args.get("estado") or "")[:150], alcaldia=(args.get("alcaldia") or "")[:40],
-                   membership_status=(args.get("estatus") or "")[:20], tag=(args.get("etiqueta") or "")[:80],
+        return cls(**PeopleFilter.args_from(args), source=source if source in SOURCES else "red",
                    activity_id=number("actividad"), program_id=number("programa"),
                    role=(args.get("rol") or "")[:20], accreditation=(args.get("acreditacion") or "")[:20])
 
     def as_args(self) -> dict[str, str]:
-        values = {"origen": self.source, "q": self.q, "red": self.network, "pais": self.country, "estado": self.state,
-                  "alcaldia": self.alcaldia, "estatus": self.membership_status, "etiqueta": self.tag,
-                  "actividad": str(self.activity_id or ""), "programa": str(self.program_id or ""), "rol": self.role,
-                  "acreditacion": self.accreditation}
-        return {key: value for key, value in values.items() if value}
+        values = {"origen": self.source, "actividad": str(self.activity_id or ""),
+                  "programa": str(self.program_id or ""), "rol": self.role, "acreditacion": self.accreditation}
+        return {**super().as_args(), **{key: value for key, value in values.items() if value}}
 
 
 def _with_preferences(query):
@@ -125,8 +113,7 @@ def select_people(selection: Selection) -> tuple[list[Person], str, str]:
         label = f"red:{selection.network}"
         description = f"{NETWORKS[selection.network]}, membresía {status_label(status)}"
     elif selection.source == "contactos":
-        f = PeopleFilter(q=selection.q, network=selection.network, country=selection.country, state=selection.state,
-                         alcaldia=selection.alcaldia, membership_status=selection.membership_status, tag=selection.tag)
+        f = PeopleFilter(**{name: getattr(selection, name) for name in PeopleFilter.ARGS if name != "sort"})
         if not any((f.q.strip(), f.network, f.country, f.state, f.alcaldia, f.membership_status, f.tag)):
             raise InvitationError("Aplique al menos un filtro a la lista de contactos (búsqueda, red, país, "
                                   "alcaldía, estatus o etiqueta): no se invita a todo el directorio de una vez.")

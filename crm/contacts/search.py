@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -30,6 +31,22 @@ class PeopleFilter:
     tag: str = ""
     status: str = ""
     sort: str = "nombre"
+
+    # The query-string names of the people pages (/contactos, /redes/<code>, invitation lists).
+    ARGS: ClassVar[dict[str, tuple[str, int]]] = {"q": ("q", 200), "network": ("red", 20), "country": ("pais", 2), "state": ("estado", 150),
+            "alcaldia": ("alcaldia", 40), "membership_status": ("estatus", 20), "tag": ("etiqueta", 80),
+            "sort": ("orden", 20)}
+
+    @classmethod
+    def args_from(cls, args) -> dict[str, str]:
+        """The filter's fields read (and length-capped) from request arguments."""
+        values = {field: (args.get(name) or "")[:limit] for field, (name, limit) in cls.ARGS.items()}
+        values["sort"] = values["sort"] or "nombre"
+        return values
+
+    def as_args(self) -> dict[str, str]:
+        return {name: getattr(self, field) for field, (name, _) in self.ARGS.items()
+                if getattr(self, field) and not (field == "sort" and self.sort == "nombre")}
 
 
 def _digits(text: str) -> str:

@@ -29,11 +29,7 @@ def _country(code):
 
 
 def _filters() -> PeopleFilter:
-    args = request.values
-    return PeopleFilter(q=args.get("q", "")[:200], network=args.get("red", ""), country=args.get("pais", "")[:2],
-                        state=args.get("estado", "")[:150], alcaldia=args.get("alcaldia", ""),
-                        membership_status=args.get("estatus", ""), tag=args.get("etiqueta", "")[:80],
-                        sort=args.get("orden", "nombre"))
+    return PeopleFilter(**PeopleFilter.args_from(request.values))
 
 
 def _filter_context(f: PeopleFilter) -> dict:
