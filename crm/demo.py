@@ -251,6 +251,29 @@ def _surveys(rng: random.Random) -> None:
             if i % 5 == 0:
                 response.answers.append(Answer(question_id=q2.id, value="Muy útil la información, gracias."))
             db.session.add(response)
+        if component == "AI5":
+            _invite_program_participants(survey, q1)
+
+
+def _invite_program_participants(survey, question) -> None:
+    """The observation program's participants are invited; the first half answered with their link."""
+    from surveys.models import Answer, Invitation, Response
+
+    program = db.session.scalar(select(ObservationProgram).where(ObservationProgram.code == "pp2025"))
+    survey.observation_program_id = program.id
+    for i, participant in enumerate(sorted(program.participants, key=lambda p: p.id)):
+        invitation = Invitation(survey_id=survey.id, person_id=participant.person_id, token=secrets.token_urlsafe(32),
+                                status="sent", channel="email", source="programa:pp2025",
+                                sent_at=datetime(2025, 5, 5, 15))
+        db.session.add(invitation)
+        if i % 2 == 0:
+            db.session.flush()
+            when = datetime(2025, 5, 5, 18) + timedelta(hours=i)
+            invitation.status, invitation.opened_at, invitation.answered_at = "answered", when, when
+            response = Response(survey_id=survey.id, person_id=participant.person_id, invitation_id=invitation.id,
+                                submitted_at=when, language="es", channel="web")
+            response.answers.append(Answer(question_id=question.id, choice_id=question.choices[i % 3].id))
+            db.session.add(response)
 
 
 @demo_cli.command("load")
