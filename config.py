@@ -54,6 +54,11 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", default=True)
     RATELIMIT_HEADERS_ENABLED = False
     CRM_LOGIN_LIMIT = os.environ.get("CRM_LOGIN_LIMIT") or "5 per minute;30 per hour"
+    # Respondent pages: failed token look-ups per address, and the same form posted again and again.
+    CRM_PUBLIC_MISS_LIMIT = os.environ.get("CRM_PUBLIC_MISS_LIMIT") or "20 per minute"
+    CRM_PUBLIC_REPEAT_LIMIT = os.environ.get("CRM_PUBLIC_REPEAT_LIMIT") or "10 per minute"
+    # Number of reverse proxies in front of the app (X-Forwarded-For/-Proto trusted from that many hops).
+    CRM_PROXIES = int(os.environ.get("CRM_PROXIES") or 0)
 
     BOOTSTRAP_SERVE_LOCAL = True
     BABEL_DEFAULT_LOCALE = "es"

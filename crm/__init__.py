@@ -55,6 +55,12 @@ def create_app(config_object: object | str | None = None, **overrides) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    if app.config.get("CRM_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["CRM_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     _import_models()
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
