@@ -57,3 +57,17 @@ def test_secret_key_is_not_a_constant_in_code():
     from config import Config
 
     assert Config.SECRET_KEY is None or Config.SECRET_KEY == os.environ.get("SECRET_KEY")
+
+
+def test_trusted_proxy_gives_the_clients_address_to_audit_and_limits(app_with):
+    from sqlalchemy import select
+
+    from crm.audit import AuditEntry
+    from crm.extensions import db
+
+    for proxies, expected in ((0, "127.0.0.1"), (1, "203.0.113.7")):
+        with app_with(CRM_PROXIES=proxies) as app:
+            client = app.test_client()
+            client.post("/acceso", data={"email": "nadie@iecm.mx", "password": "x" * 12},
+                        headers={"X-Forwarded-For": "203.0.113.7"})
+            assert db.session.scalar(select(AuditEntry.ip).order_by(AuditEntry.id.desc())) == expected
