@@ -50,3 +50,7 @@ ci:
 
 clean-test-db:
 	scripts/pg-test-server stop
+
+.PHONY: bench
+bench: venv
+	$(PYTHON_VENV) -m bench

@@ -1,0 +1,249 @@
+"""Benchmark: contact search over 100,000 people (p95 of 200 varied queries), against the same query in SQL.
+
+    .venv/bin/python -m bench.search              # 100,000 people, 200 queries
+    .venv/bin/python -m bench.search --quick      # 10,000 people, 200 queries
+
+Builds a SQLite database through the real migrations and inserts (Core executemany, one transaction)
+people with names with and without accents, e-mails, Mexican phones, network memberships and a few
+blocked or anonymised records. 200 queries drawn from that data: full names with accents, the same
+without accents or in lower case, single surnames, partial words, e-mail fragments (with @), phone
+digits written in several ways, and a few that match nothing.
+
+- platform: crm.pagination.paginate(crm.contacts.search.people_query(PeopleFilter(q=...)), per_page=25,
+  page=1): what the people list runs (the count, the first page ordered by name, the e-mails, phones and
+  memberships of the page), through the ORM;
+- floor: the same search written by hand in SQL on a raw sqlite3 connection: the count, the page of
+  people, and their e-mails, phones and memberships.
+
+Each query runs on both sides, alternating, after a warm-up pass; the page's ids and the total must agree.
+Output: `search <platform p95 ms> <floor p95 ms> <ratio>` and a JSON line with p50/p95/max.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import timedelta
+
+from bench.common import (
+    DOMAINS,
+    GIVEN_NAMES,
+    SURNAMES,
+    SqliteSchema,
+    ascii_slug,
+    make_app,
+    mx_mobile,
+    note,
+    percentile,
+    result,
+    timed,
+)
+
+PER_PAGE = 25
+BATCH = 20_000
+
+
+def build(db, people: int, seed: int = 5) -> dict:
+    """`people` people with e-mails, phones and memberships; returns samples to draw queries from."""
+    from sqlalchemy import insert
+
+    from crm.contacts.models import Membership, Network, Person, PersonEmail, PersonPhone
+    from crm.text import fold
+    from crm.timeutil import utcnow
+
+    rng = random.Random(seed)
+    networks = [Network(code="rvc", name="Red Voto Chilango"), Network(code="observacion", name="Red de Observación")]
+    db.session.add_all(networks)
+    db.session.commit()
+    network_ids = [n.id for n in networks]
+    now = utcnow()
+    samples = {"names": [], "emails": [], "phones": []}
+    persons, emails, phones, memberships = [], [], [], []
+
+    def flush(connection) -> None:
+        for model, rows in ((Person, persons), (PersonEmail, emails), (PersonPhone, phones),
+                            (Membership, memberships)):
+            if rows:
+                connection.execute(insert(model.__table__), rows)
+                rows.clear()
+
+    with db.engine.begin() as connection:
+        for person_id in range(1, people + 1):
+            given, first = rng.choice(GIVEN_NAMES), rng.choice(SURNAMES)
+            second = rng.choice(SURNAMES) if rng.random() < 0.85 else ""
+            draw = rng.random()
+            status = "active" if draw < 0.97 else ("blocked" if draw < 0.99 else "anonymized")
+            persons.append({
+                "id": person_id, "given_name": given, "first_surname": first, "second_surname": second,
+                "name_key": fold(" ".join(p for p in (given, first, second) if p)), "sex": None, "country": "MX",
+                "state": "Ciudad de México", "city": "Ciudad de México", "alcaldia": None, "origin_alcaldia": None,
+                "nationality": None, "language": "es", "status": status,
+                "created_at": now - timedelta(days=rng.randrange(1000)), "updated_at": now,
+            })
+            if rng.random() < 0.95:
+                local = f"{ascii_slug(given)}.{ascii_slug(first)}{person_id}"
+                address = f"{local}@{rng.choice(DOMAINS)}"
+                emails.append({"person_id": person_id, "address": address, "address_key": address.lower(),
+                               "is_primary": True})
+                if len(samples["emails"]) < 2000:
+                    samples["emails"].append(address)
+            if rng.random() < 0.8:
+                written = mx_mobile(rng)
+                phones.append({"person_id": person_id, "e164": "+52" + written.replace(" ", ""), "is_primary": True,
+                               "whatsapp": False})
+                if len(samples["phones"]) < 2000:
+                    samples["phones"].append(written)
+            if rng.random() < 0.5:
+                memberships.append({"person_id": person_id, "network_id": rng.choice(network_ids),
+                                    "status": "active", "source": "import", "joined_at": now})
+            if len(samples["names"]) < 2000:
+                samples["names"].append((given, first, second))
+            if len(persons) >= BATCH:
+                flush(connection)
+        flush(connection)
+    with db.engine.begin() as connection:  # what a long-lived database has
+        connection.exec_driver_sql("ANALYZE")
+    return samples
+
+
+def queries(samples: dict, count: int = 200, seed: int = 9) -> list[str]:
+    """Varied queries: names with/without accents, partial words, e-mail fragments, phone digits, misses."""
+    from crm.text import fold
+
+    rng = random.Random(seed)
+    out: list[str] = []
+    kinds = ["name_accents"] * 5 + ["name_plain"] * 4 + ["surname"] * 2 + ["partial"] * 2 + ["email"] * 4 + \
+            ["phone"] * 4 + ["miss"]
+    while len(out) < count:
+        kind = rng.choice(kinds)
+        given, first, second = rng.choice(samples["names"])
+        if kind == "name_accents":
+            out.append(f"{given} {first}" if rng.random() < 0.6 else f"{given} {first} {second}".strip())
+        elif kind == "name_plain":
+            text = fold(f"{given} {first}")
+            out.append(text if rng.random() < 0.5 else text.upper())
+        elif kind == "surname":
+            out.append(rng.choice((first, fold(first), second or first)))
+        elif kind == "partial":
+            out.append(f"{fold(given)[:3]} {fold(first)[:4]}")
+        elif kind == "email":
+            address = rng.choice(samples["emails"])
+            local, domain = address.split("@")
+            out.append(rng.choice((address, local + "@", "@" + domain, local[-6:] + "@" + domain[:4])))
+        elif kind == "phone":
+            written = rng.choice(samples["phones"])
+            digits = written.replace(" ", "")
+            out.append(rng.choice((written, digits, "+52 " + written, digits[-8:], f"{digits[2:6]} {digits[6:]}")))
+        else:
+            out.append(rng.choice(("zzyzx qwv", "Xochiquetzalli Wrzbl", "nadie@ninguna.invalid", "999 888 7777 66")))
+    return out
+
+
+def platform_search(q: str) -> tuple[int, list[int]]:
+    from crm.contacts.search import PeopleFilter, people_query
+    from crm.pagination import paginate
+
+    page = paginate(people_query(PeopleFilter(q=q)), per_page=PER_PAGE, page=1)
+    for person in page.items:  # what the table shows: loaded up front, no query here
+        _ = (person.primary_email, person.primary_phone, len(person.memberships))
+    return page.total, [p.id for p in page.items]
+
+
+# --- the floor: the same search by hand --------------------------------------------------------------
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+def floor_search(connection: sqlite3.Connection, q: str) -> tuple[int, list[int]]:
+    from crm.text import fold
+
+    q = q.strip()
+    conditions, params = [], []
+    if "@" in q:
+        conditions.append("EXISTS (SELECT 1 FROM person_email e WHERE e.person_id = p.id "
+                          "AND e.address_key LIKE ? ESCAPE '/')")
+        params.append(_like(q.lower()))
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= 6 and len(digits) >= len(q.replace(" ", "")) - 4:
+        conditions.append("EXISTS (SELECT 1 FROM person_phone f WHERE f.person_id = p.id "
+                          "AND f.e164 LIKE ? ESCAPE '/')")
+        params.append(_like(digits[-10:]))
+    words = fold(q).split()
+    if words and "@" not in q:
+        conditions.append("(" + " AND ".join("p.name_key LIKE ? ESCAPE '/'" for _ in words) + ")")
+        params.extend(_like(w) for w in words)
+    where = "p.status != 'anonymized' AND (" + (" OR ".join(conditions) or "0") + ")"
+    total = connection.execute(f"SELECT count(*) FROM person p WHERE {where}", params).fetchone()[0]  # noqa: S608
+    page = connection.execute(
+        f"SELECT p.id, p.given_name, p.first_surname, p.second_surname, p.name_key, p.country, p.state, "  # noqa: S608
+        f"p.alcaldia, p.status FROM person p WHERE {where} ORDER BY p.name_key, p.id LIMIT {PER_PAGE}",
+        params).fetchall()
+    ids = [row[0] for row in page]
+    if ids:
+        marks = ", ".join("?" for _ in ids)
+        for table in ("person_email", "person_phone", "membership"):
+            connection.execute(f"SELECT * FROM {table} WHERE person_id IN ({marks})", ids).fetchall()  # noqa: S608
+    return total, ids
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10,000 people (a smoke run)")
+    parser.add_argument("--people", type=int, help="people (default 100,000; --quick 10,000)")
+    parser.add_argument("--queries", type=int, default=200, help="queries (default 200)")
+    args = parser.parse_args(argv)
+    people = args.people or (10_000 if args.quick else 100_000)
+
+    from crm.extensions import db
+
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as folder:
+        schema = SqliteSchema(folder)
+        db_path = schema.fresh("search")
+        app = make_app(f"sqlite:///{db_path}")
+        with app.app_context():
+            seconds, samples = timed(build, db, people)
+            note(f"search: built {people:,} people in {seconds:.1f} s")
+            qs = queries(samples, args.queries)
+            connection = sqlite3.connect(db_path)
+            for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL"):
+                connection.execute(f"PRAGMA {pragma}")
+            try:
+                for q in qs[:20]:  # warm-up: caches, compiled statements
+                    platform_search(q)
+                    db.session.remove()
+                    floor_search(connection, q)
+                platform_ms, floor_ms, matched = [], [], 0
+                for q in qs:
+                    started = time.perf_counter()
+                    total, ids = platform_search(q)
+                    platform_ms.append((time.perf_counter() - started) * 1000)
+                    db.session.remove()
+                    started = time.perf_counter()
+                    floor_total, floor_ids = floor_search(connection, q)
+                    floor_ms.append((time.perf_counter() - started) * 1000)
+                    if (total, ids) != (floor_total, floor_ids):
+                        raise SystemExit(f"search {q!r}: platform ({total}, {ids[:5]}...) "
+                                         f"!= floor ({floor_total}, {floor_ids[:5]}...)")
+                    matched += total > 0
+            finally:
+                connection.close()
+                db.session.remove()
+                db.engine.dispose()
+    slowest = sorted(zip(platform_ms, qs, strict=True), reverse=True)[:5]
+    result("search", percentile(platform_ms, 0.95), percentile(floor_ms, 0.95), "ms p95", higher_is_better=False,
+           people=people, queries=len(qs), queries_with_results=matched,
+           platform_p50_ms=round(percentile(platform_ms, 0.5), 2), floor_p50_ms=round(percentile(floor_ms, 0.5), 2),
+           platform_max_ms=round(max(platform_ms), 2), floor_max_ms=round(max(floor_ms), 2),
+           slowest=[[round(ms, 1), q] for ms, q in slowest])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
