@@ -60,7 +60,10 @@ def _no_submission_key() -> bool:
 _token_misses = limiter.shared_limit(_miss_limit, scope="public-token-miss",
                                      deduct_when=lambda response: response.status_code == 404)
 # The same rendered form posted again and again (its submission key) from one address.
-_repeats = limiter.limit(_repeat_limit, key_func=_repeat_key, exempt_when=_no_submission_key)
+# Only repeats count (deduct_when): a first submission costs the limiter nothing, so valid traffic from
+# one NAT never fills its store (profiled: counting every POST was a quarter of a submission's time).
+_repeats = limiter.limit(_repeat_limit, key_func=_repeat_key, exempt_when=_no_submission_key,
+                         deduct_when=lambda response: bool(g.get("repeated_post")))
 
 
 # --- language --------------------------------------------------------------------------------------
@@ -215,6 +218,7 @@ def submit(token: str):
     key = submission.clean_submission_key(request.form.get("_clave"))
     survey_id = target.survey.id
     if submission.already_stored(key, survey_id):
+        g.repeated_post = True
         return _thanks_redirect(token, lang)  # a double click or a resubmission: stored once already
     state = submission.availability(target)
     if state:

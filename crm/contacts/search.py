@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import Membership, Network, Person, PersonEmail, PersonPhone, Tag, person_tag
@@ -71,23 +71,25 @@ def filtered(query: Select, f: PeopleFilter) -> Select:
     if q:
         conditions = []
         if "@" in q:
-            conditions.append(exists().where(PersonEmail.person_id == Person.id,
-                                             PersonEmail.address_key.contains(q.lower(), autoescape=True)))
+            # IN (uncorrelated) rather than EXISTS: the database scans the e-mails once instead of once
+            # per person in name order (the benchmark showed 500 ms against 10 ms at 100,000 people).
+            conditions.append(Person.id.in_(select(PersonEmail.person_id).where(
+                PersonEmail.address_key.contains(q.lower(), autoescape=True))))
         digits = _digits(q)
         if len(digits) >= 6 and len(digits) >= len(q.replace(" ", "")) - 4:
-            conditions.append(exists().where(PersonPhone.person_id == Person.id,
-                                             PersonPhone.e164.contains(digits[-10:], autoescape=True)))
+            conditions.append(Person.id.in_(select(PersonPhone.person_id).where(
+                PersonPhone.e164.contains(digits[-10:], autoescape=True))))
         words = fold(q).split()
         if words and "@" not in q:
             conditions.append(and_(*[Person.name_key.contains(word, autoescape=True) for word in words]))
         query = query.where(or_(*conditions)) if conditions else query.where(False)
     if f.network or f.membership_status:
-        membership = select(Membership.id).join(Network).where(Membership.person_id == Person.id)
+        members = select(Membership.person_id).join(Network)
         if f.network:
-            membership = membership.where(Network.code == f.network)
+            members = members.where(Network.code == f.network)
         if f.membership_status:
-            membership = membership.where(Membership.status == f.membership_status)
-        query = query.where(membership.exists())
+            members = members.where(Membership.status == f.membership_status)
+        query = query.where(Person.id.in_(members))
     if f.country:
         query = query.where(Person.country == f.country.upper())
     if f.state:
@@ -95,6 +97,6 @@ def filtered(query: Select, f: PeopleFilter) -> Select:
     if f.alcaldia:
         query = query.where(Person.alcaldia == f.alcaldia)
     if f.tag:
-        query = query.where(exists().where(person_tag.c.person_id == Person.id, person_tag.c.tag_id == Tag.id,
-                                           Tag.name_key == fold(f.tag)))
+        query = query.where(Person.id.in_(select(person_tag.c.person_id).join(Tag, Tag.id == person_tag.c.tag_id)
+                                          .where(Tag.name_key == fold(f.tag))))
     return query
