@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from crm.contacts.catalogs import NETWORKS
 from crm.contacts.importer import COLUMNS
@@ -38,27 +38,33 @@ def _first_per_person(statement) -> dict[int, object]:
     return first
 
 
-def export_rows() -> Iterator[list]:
-    """One row per active person, in COLUMNS order, with stored values."""
-    emails = _first_per_person(select(PersonEmail.person_id, PersonEmail.address)
+def export_rows(only: Select | None = None) -> Iterator[list]:
+    """One row per active person, in COLUMNS order, with stored values.
+
+    `only`, a select of person ids (a filtered list), restricts the rows to those people.
+    """
+    def scoped(statement, column):
+        return statement if only is None else statement.where(column.in_(only))
+
+    emails = _first_per_person(scoped(select(PersonEmail.person_id, PersonEmail.address), PersonEmail.person_id)
                                .order_by(PersonEmail.person_id, PersonEmail.is_primary.desc(), PersonEmail.id))
-    phones = _first_per_person(select(PersonPhone.person_id, PersonPhone.e164)
+    phones = _first_per_person(scoped(select(PersonPhone.person_id, PersonPhone.e164), PersonPhone.person_id)
                                .order_by(PersonPhone.person_id, PersonPhone.is_primary.desc(), PersonPhone.id))
     networks: dict[int, list[str]] = {}
-    for person_id, code in db.session.execute(
+    for person_id, code in db.session.execute(scoped(
         select(Membership.person_id, Network.code).join(Network, Membership.network_id == Network.id)
-        .where(Membership.status == "active")
+        .where(Membership.status == "active"), Membership.person_id)
     ):
         networks.setdefault(person_id, []).append(code)
-    affiliations = _latest_affiliations()
-    consents = dict(db.session.execute(
-        select(Consent.person_id, func.max(Consent.accepted_at)).group_by(Consent.person_id)
+    affiliations = _latest_affiliations(only)
+    consents = dict(db.session.execute(scoped(
+        select(Consent.person_id, func.max(Consent.accepted_at)), Consent.person_id).group_by(Consent.person_id)
     ).all())
 
-    people = db.session.execute(
+    people = db.session.execute(scoped(
         select(Person.id, Person.given_name, Person.first_surname, Person.second_surname, Person.sex, Person.country,
                Person.state, Person.city, Person.alcaldia, Person.language)
-        .where(Person.status == "active").order_by(Person.id)
+        .where(Person.status == "active"), Person.id).order_by(Person.id)
     )
     for pid, given, first, second, sex, country, state, city, alcaldia, language in people:
         organization, position = affiliations.get(pid, ("", ""))
@@ -72,12 +78,14 @@ def export_rows() -> Iterator[list]:
         ]
 
 
-def _latest_affiliations() -> dict[int, tuple[str, str]]:
+def _latest_affiliations(only: Select | None = None) -> dict[int, tuple[str, str]]:
     latest: dict[int, tuple[str, str]] = {}
+    statement = (select(Affiliation.person_id, Organization.name, Organization.acronym, Affiliation.position)
+                 .join(Organization, Affiliation.organization_id == Organization.id))
+    if only is not None:
+        statement = statement.where(Affiliation.person_id.in_(only))
     for person_id, name, acronym, position in db.session.execute(
-        select(Affiliation.person_id, Organization.name, Organization.acronym, Affiliation.position)
-        .join(Organization, Affiliation.organization_id == Organization.id)
-        .order_by(Affiliation.person_id, Affiliation.created_at.desc(), Affiliation.id.desc())
+        statement.order_by(Affiliation.person_id, Affiliation.created_at.desc(), Affiliation.id.desc())
     ):
         if person_id not in latest:
             latest[person_id] = (f"{name} ({acronym})" if acronym else name, position or "")

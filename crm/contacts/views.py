@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -18,7 +18,8 @@ from crm.contacts.search import SORTS, PeopleFilter, people_query
 from crm.events.models import Attendance, Participant
 from crm.extensions import db
 from crm.pagination import paginate
-from surveys.models import Invitation, Response
+from surveys.models import Invitation
+from surveys.models import Response as SurveyResponse
 
 bp = Blueprint("contacts", __name__)
 
@@ -86,8 +87,8 @@ def person(person_id: int):
     participations = db.session.scalars(select(Participant).where(Participant.person_id == person.id)).all()
     invitations = db.session.scalars(select(Invitation).where(Invitation.person_id == person.id)
                                      .order_by(Invitation.created_at.desc())).all()
-    responses = db.session.scalars(select(Response).where(Response.person_id == person.id)
-                                   .order_by(Response.submitted_at.desc())).all()
+    responses = db.session.scalars(select(SurveyResponse).where(SurveyResponse.person_id == person.id)
+                                   .order_by(SurveyResponse.submitted_at.desc())).all()
     timeline = _timeline(person, attendance, responses)
     return render_template("contacts/person.html", person=person, attendance=attendance, participations=participations,
                            invitations=invitations, responses=responses, timeline=timeline, note_form=NoteForm(),
@@ -273,6 +274,27 @@ def bulk_action():
     except people.ContactsError as exc:
         flash(str(exc), "danger")
     return redirect(back)
+
+
+@bp.get("/contactos/exportar.<fmt>")
+@permission_required("export_data")
+def people_export(fmt: str):
+    """The filtered list (the page's own filters) as CSV or XLSX, formula-safe and audited."""
+    from crm import audit
+    from crm.contacts.exporter import export_rows
+    from crm.contacts.importer import COLUMNS
+    from crm.contacts.search import filtered
+    from crm.tabular import csv_bytes, xlsx_bytes
+
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    f = _filters()
+    rows = list(export_rows(filtered(select(Person.id), f)))
+    body = csv_bytes(COLUMNS, rows) if fmt == "csv" else xlsx_bytes(COLUMNS, rows, sheet_title="personas")
+    audit.record(current_user, "contacts.export", None, {"rows": len(rows), "format": fmt, "filters": f.as_args()})
+    db.session.commit()
+    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="personas.{fmt}"'})
 
 
 from crm.contacts import views_privacy  # noqa: E402,F401  (routes on this blueprint)

@@ -141,3 +141,20 @@ def test_bulk_tag_and_status_apply_to_the_whole_filtered_list_except_blocked(cli
 def test_bulk_actions_need_edit_permission(client, login_as):
     login_as("coordinator")
     assert client.post("/contactos/acciones", data={"accion": "etiqueta", "etiqueta_nueva": "x"}).status_code == 403
+
+
+def test_export_of_a_filtered_list_is_formula_safe_and_audited(client, login_as):
+    make_person("=Rosa", "Uno", email="rosa@example.org", networks=("rvc",), country="US")
+    make_person("Ana", "Dos", email="ana@example.org", networks=("observacion",), country="MX")
+    login_as("coordinator")
+    body = client.get("/contactos/exportar.csv", query_string={"red": "rvc"}).get_data(as_text=True)
+    lines = body.strip().splitlines()
+    assert lines[0].startswith("\ufeffnombre,primer_apellido")
+    assert len(lines) == 2 and lines[1].startswith("'=Rosa,Uno") and "rosa@example.org" in lines[1]
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "contacts.export"))
+    assert entry.details["rows"] == 1 and entry.details["filters"] == {"red": "rvc"}
+
+
+def test_staff_cannot_export_personal_data(client, login_as):
+    login_as("staff")
+    assert client.get("/contactos/exportar.csv").status_code == 403
