@@ -50,3 +50,10 @@ class ParticipantForm(FlaskForm):
     folio = StringField("Folio", validators=[Optional(), Length(max=60)])
     training_completed = BooleanField("Capacitación concluida")
     submit = SubmitField("Guardar")
+
+
+class NewParticipantForm(FlaskForm):
+    email = StringField("Correo de la persona registrada", validators=[DataRequired(REQUIRED), Length(max=254)])
+    role = SelectField("Participa como", choices=[("observer", "Persona observadora"),
+                                                  ("visitor", "Persona visitante extranjera")])
+    submit = SubmitField("Agregar participante")

@@ -111,3 +111,21 @@ def update_participant(participant: Participant, *, accreditation_status: str, f
     audit.record(actor, "program.participant_update", participant)
     db.session.commit()
     return participant
+
+
+def add_participant(program, person: Person, *, role: str, actor) -> Participant:
+    """Registers a person in an observation program as observer or foreign visitor (once per program)."""
+    if role not in ("observer", "visitor"):
+        raise EventsError("Elija si participa como persona observadora o visitante extranjera.")
+    if person.status != "active":
+        raise EventsError("La persona está bloqueada o anonimizada.")
+    exists = db.session.scalar(select(Participant.id).where(Participant.program_id == program.id,
+                                                            Participant.person_id == person.id))
+    if exists:
+        raise EventsError(f"{person.full_name} ya participa en este programa.")
+    participant = Participant(program_id=program.id, person_id=person.id, role=role)
+    db.session.add(participant)
+    db.session.flush()
+    audit.record(actor, "program.participant_add", participant, {"program": program.code, "person_id": person.id})
+    db.session.commit()
+    return participant

@@ -14,7 +14,14 @@ from crm.auth.permissions import permission_required
 from crm.contacts.forms import ConfirmForm
 from crm.contacts.models import Organization, Person, PersonEmail
 from crm.events import operations
-from crm.events.forms import ActivityForm, AttendanceForm, AttendForm, ParticipantForm, RequestForm
+from crm.events.forms import (
+    ActivityForm,
+    AttendanceForm,
+    AttendForm,
+    NewParticipantForm,
+    ParticipantForm,
+    RequestForm,
+)
 from crm.events.models import (
     ACTIVITY_TYPES,
     MODALITIES,
@@ -168,6 +175,8 @@ def request_create():
     if form.validate_on_submit():
         try:
             ids = _resolve_organizations(form.requester.data)
+            if not ids:  # only separators or invisible characters: no organization named
+                raise operations.EventsError("Escriba el nombre del organismo solicitante.")
             operations.create_request(received_on=form.received_on.data, requester=db.session.get(Organization, ids[0]),
                                       subject=form.subject.data, action_code=form.action_code.data or "",
                                       attended_on=form.attended_on.data, actor=current_user)
@@ -219,7 +228,7 @@ def program(code: str):
         answered = set(db.session.scalars(select(Response.person_id).where(
             Response.survey_id.in_([s.id for s in surveys]), Response.person_id.is_not(None))))
     return render_template("events/program.html", program=item, participants=participants, surveys=surveys,
-                           answered=answered,
+                           answered=answered, new_form=NewParticipantForm(),
                            accreditation_choices=ParticipantForm.accreditation_status.kwargs["choices"])
 
 
@@ -234,3 +243,26 @@ def participant_update(participant_id: int):
                                       actor=current_user)
         flash("Participación actualizada.", "success")
     return redirect(url_for(".program", code=participant.program.code))
+
+
+@bp.post("/observacion/<code>/participantes")
+@permission_required("manage_events")
+def participant_add(code: str):
+    item = db.session.scalar(select(ObservationProgram).where(ObservationProgram.code == code))
+    if item is None:
+        abort(404)
+    form = NewParticipantForm()
+    if form.validate_on_submit():
+        person = db.session.scalar(select(Person).join(PersonEmail).where(
+            PersonEmail.address_key == form.email.data.strip().lower()))
+        if person is None:
+            flash("Ninguna persona registrada tiene ese correo; regístrela primero en Contactos.", "danger")
+        else:
+            try:
+                operations.add_participant(item, person, role=form.role.data, actor=current_user)
+                flash(f"{person.full_name} quedó registrada en el programa.", "success")
+            except operations.EventsError as exc:
+                flash(str(exc), "danger")
+    else:
+        flash("Escriba el correo de la persona.", "danger")
+    return redirect(url_for(".program", code=code))

@@ -77,3 +77,21 @@ def test_program_page_lists_participants_with_status(client, login_as):
     db.session.refresh(participant)
     assert participant.accreditation_status == "accredited" and participant.folio == "VE-001"
     assert participant.training_completed
+
+
+def test_staff_adds_a_foreign_visitor_to_a_program(client, login_as):
+    person = make_person("John", "Miller", email="john@example.com", nationality="US", country="US")
+    db.session.add(ObservationProgram(code="pj2025", name="Elección del Poder Judicial 2025"))
+    db.session.commit()
+    login_as("staff")
+    response = client.post("/observacion/pj2025/participantes", data={"email": "JOHN@example.com", "role": "visitor"},
+                           follow_redirects=True)
+    assert "quedó registrada" in response.get_data(as_text=True)
+    participant = db.session.scalar(select(Participant))
+    assert participant.person_id == person.id and participant.role == "visitor"
+    response = client.post("/observacion/pj2025/participantes", data={"email": "john@example.com", "role": "visitor"},
+                           follow_redirects=True)
+    assert "ya participa" in response.get_data(as_text=True)
+    assert client.post("/observacion/pj2025/participantes", data={"email": "nadie@example.com", "role": "observer"},
+                       follow_redirects=True).status_code == 200
+    assert db.session.scalar(select(func.count(Participant.id))) == 1
