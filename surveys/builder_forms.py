@@ -58,9 +58,12 @@ class TemplateForm(FlaskForm):
     template = SelectField("Plantilla", choices=[(t.key, t.title["es"]) for t in TEMPLATES.values()])
     title = StringField("Título (opcional)", validators=[Optional(), Length(max=300)],
                         description="Vacío: el título de la plantilla.")
-    component = SelectField("Componente de la matriz", choices=COMPONENT_CHOICES, validators=[Optional()])
-    year = IntegerField("Año del programa", validators=[Optional(), NumberRange(2000, 2100, "Escriba un año válido.")])
-    anonymous = BooleanField("Encuesta anónima")
+    # own ids: this form shares the «Nueva encuesta» page with SurveyForm, whose fields have the same names
+    component = SelectField("Componente de la matriz", choices=COMPONENT_CHOICES, validators=[Optional()],
+                            id="plantilla-component")
+    year = IntegerField("Año del programa", validators=[Optional(), NumberRange(2000, 2100, "Escriba un año válido.")],
+                        id="plantilla-year")
+    anonymous = BooleanField("Encuesta anónima", id="plantilla-anonymous")
     submit = SubmitField("Crear desde plantilla")
 
 

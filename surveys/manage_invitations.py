@@ -73,7 +73,7 @@ def invite(survey_id: int):
 def _flash_outcome(outcome: invitations.Outcome, what: str) -> None:
     text = f"{what}: {outcome.sent} enviada{'' if outcome.sent == 1 else 's'}"
     if outcome.created:
-        text += f" ({outcome.created} invitación{'' if outcome.created == 1 else 'es'} nueva{'' if outcome.created == 1 else 's'})"
+        text += f" ({outcome.created} {'invitación nueva' if outcome.created == 1 else 'invitaciones nuevas'})"
     text += "."
     flash(text, "success" if outcome.sent or not outcome.bounced else "warning")
     if outcome.skipped_total:
