@@ -29,3 +29,11 @@ def save_organization(org: Organization | None, *, name: str, acronym: str, type
     audit.record(actor, "organization.create" if creating else "organization.update", org)
     db.session.commit()
     return org
+
+
+def set_archived(org: Organization, archived: bool, *, actor) -> Organization:
+    """Archived organizations leave the lists and pickers; their history (people, activities) stays."""
+    org.archived = archived
+    audit.record(actor, "organization.archive" if archived else "organization.unarchive", org)
+    db.session.commit()
+    return org

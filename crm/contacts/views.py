@@ -190,8 +190,22 @@ def organization(org_id: int):
     org = db.get_or_404(Organization, org_id)
     affiliations = db.session.scalars(select(Affiliation).where(Affiliation.organization_id == org.id)
                                       .options(selectinload(Affiliation.person))).all()
+    from crm.contacts.forms import ConfirmForm
+
     return render_template("contacts/organization.html", org=org, affiliations=affiliations, types=ORG_TYPES,
-                           scopes=ORG_SCOPES)
+                           scopes=ORG_SCOPES, confirm=ConfirmForm())
+
+
+@bp.post("/organizaciones/<int:org_id>/archivo")
+@permission_required("edit_contacts")
+def organization_archive(org_id: int):
+    from crm.contacts.forms import ConfirmForm
+
+    org = db.get_or_404(Organization, org_id)
+    if ConfirmForm().validate_on_submit():
+        org_service.set_archived(org, not org.archived, actor=current_user)
+        flash("Organización archivada." if org.archived else "Organización restaurada.", "success")
+    return redirect(url_for(".organization", org_id=org.id))
 
 
 @bp.get("/redes")

@@ -158,3 +158,13 @@ def test_export_of_a_filtered_list_is_formula_safe_and_audited(client, login_as)
 def test_staff_cannot_export_personal_data(client, login_as):
     login_as("staff")
     assert client.get("/contactos/exportar.csv").status_code == 403
+
+
+def test_archived_organizations_leave_the_list_and_come_back(client, login_as):
+    org = make_organization("Casa de México en España", type="civil_society", scope="international", country="ES")
+    login_as("staff")
+    client.post(f"/organizaciones/{org.id}/archivo")
+    assert "Casa de México en España" not in client.get("/organizaciones").get_data(as_text=True)
+    assert "Archivada" in client.get(f"/organizaciones/{org.id}").get_data(as_text=True)
+    client.post(f"/organizaciones/{org.id}/archivo")
+    assert "Casa de México en España" in client.get("/organizaciones").get_data(as_text=True)
