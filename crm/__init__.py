@@ -6,10 +6,11 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, Request, abort, g, render_template, request, session
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 
 from crm.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
@@ -19,6 +20,27 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def _without_nul(value):
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class _Parameters(ImmutableMultiDict):
+    """Query and form values without NUL characters: no browser sends them and PostgreSQL refuses them in
+    text (a search or a form with one would fail with a server error)."""
+
+    def __init__(self, mapping=None):
+        if mapping is not None:
+            mapping = [(_without_nul(key), _without_nul(value)) for key, value in iter_multi_items(mapping)]
+        super().__init__(mapping)
+
+
+class _Request(Request):
+    parameter_storage_class = _Parameters
+
+
+MAX_ID = 2**31 - 1  # the largest value of an INTEGER primary key on PostgreSQL
 
 
 class ConfigurationError(SystemExit):
@@ -35,6 +57,7 @@ def create_app(config_object: object | str | None = None, **overrides) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "crm" / "static"),
     )
+    app.request_class = _Request
     app.config.from_object(config_object or "config.Config")
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -202,6 +225,14 @@ def _register_hooks(app: Flask) -> None:
     @app.before_request
     def _idle_timeout():
         session.permanent = True  # PERMANENT_SESSION_LIFETIME is the idle timeout, refreshed per request
+
+    @app.url_value_preprocessor
+    def _impossible_path_values(_endpoint, values):
+        # /redes/%00 or /contactos/99999999999999999999: no record has such a name or id, and the database
+        # would refuse the value itself (NUL in text, an integer beyond its columns) with a server error.
+        for value in (values or {}).values():
+            if (isinstance(value, str) and "\x00" in value) or (isinstance(value, int) and value > MAX_ID):
+                abort(404)
 
     @app.after_request
     def _security_headers(response):

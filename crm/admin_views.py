@@ -72,12 +72,13 @@ def toggle_active(user_id: int):
 @bp.get("/bitacora")
 @permission_required("view_audit")
 def audit_log():
-    action = (request.args.get("accion") or "").strip()
-    actor = (request.args.get("usuario") or "").strip().lower()
+    # Filters are capped (SQLite refuses very long LIKE patterns) and taken literally (no % or _ wildcards).
+    action = (request.args.get("accion") or "").strip()[:200]
+    actor = (request.args.get("usuario") or "").strip().lower()[:200]
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if action:
-        query = query.where(AuditEntry.action.startswith(action))
+        query = query.where(AuditEntry.action.startswith(action, autoescape=True))
     if actor:
-        query = query.where(AuditEntry.actor_label.contains(actor))
+        query = query.where(AuditEntry.actor_label.contains(actor, autoescape=True))
     page = paginate(query, per_page=50)
     return render_template("admin/audit.html", page=page, action=action, actor=actor)

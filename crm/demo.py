@@ -102,7 +102,7 @@ def _person(rng: random.Random, index: int, networks: dict[str, Network], orgs: 
     else:  # Mexico City residents: Red de Observación
         person.country, person.state, person.city = "MX", "Ciudad de México", "Ciudad de México"
         person.alcaldia = ALCALDIAS[index % len(ALCALDIAS)]
-        person.phones.append(PersonPhone(e164=f"+52155{index + 10000000:08d}"[:13], is_primary=True))
+        person.phones.append(PersonPhone(e164=f"+5255{12340000 + index:08d}", is_primary=True))  # valid, one each
         network_codes = ["observacion"] if index % 3 == 1 else []
     person.name_key = fold(person.full_name)
     person.emails.append(PersonEmail(address=email, address_key=email, is_primary=True))

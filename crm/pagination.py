@@ -9,6 +9,8 @@ from sqlalchemy import Select, func, select
 
 from crm.extensions import db
 
+MAX_PAGE = 1_000_000  # ?pagina=99999999999999999999 would overflow the OFFSET
+
 
 @dataclass
 class Page:
@@ -33,7 +35,7 @@ class Page:
 def paginate(query: Select, per_page: int = 25, page: int | None = None, scalars: bool = True) -> Page:
     if page is None:
         try:
-            page = max(1, int(request.args.get("pagina", 1)))
+            page = min(max(1, int(request.args.get("pagina", 1))), MAX_PAGE)
         except (TypeError, ValueError):
             page = 1
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0

@@ -271,12 +271,13 @@ def _settings_values(settings: SurveySettings) -> dict:
     if settings.activity_id is not None:
         from crm.events.models import Activity
 
-        if db.session.get(Activity, settings.activity_id) is None:
+        if not 0 < settings.activity_id < 2**31 or db.session.get(Activity, settings.activity_id) is None:
             raise BuilderError("La actividad elegida no existe.")
     if settings.observation_program_id is not None:
         from crm.events.models import ObservationProgram
 
-        if db.session.get(ObservationProgram, settings.observation_program_id) is None:
+        if (not 0 < settings.observation_program_id < 2**31
+                or db.session.get(ObservationProgram, settings.observation_program_id) is None):
             raise BuilderError("El programa de observación elegido no existe.")
     titles = {"es": title_es}
     if title_en:

@@ -29,7 +29,7 @@ def _year() -> int:
     raw = request.args.get("anio", "").strip()
     if not raw:
         return local_today().year
-    if not raw.isdigit() or not MIN_YEAR <= int(raw) <= MAX_YEAR:
+    if not (raw.isascii() and raw.isdigit()) or not MIN_YEAR <= int(raw) <= MAX_YEAR:
         abort(404)
     return int(raw)
 

@@ -81,7 +81,7 @@ class Selection(PeopleFilter):
     def from_args(cls, args) -> Selection:
         def number(key: str) -> int | None:
             raw = (args.get(key) or "").strip()
-            return int(raw) if raw.isdigit() and len(raw) < 12 else None
+            return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
         source = args.get("origen", "") or "red"
         return cls(**PeopleFilter.args_from(args), source=source if source in SOURCES else "red",

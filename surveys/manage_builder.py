@@ -141,7 +141,7 @@ def _question_data(form: QuestionForm, kind: str) -> builder.QuestionData:
             continue
         raw_id = (row.form.choice_id.data or "").strip()
         choices.append(builder.ChoiceData(
-            id=int(raw_id) if raw_id.isdigit() and len(raw_id) < 12 else None, name=row.form.code.data or "",
+            id=int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 10 else None, name=row.form.code.data or "",
             labels={"es": row.form.label_es.data or "", "en": row.form.label_en.data or ""},
             positive=bool(row.form.positive.data)))
     return builder.QuestionData(

@@ -63,7 +63,7 @@ def find_survey(identifier: str | int) -> Survey:
     """A survey by its code or its numeric id."""
     text = str(identifier).strip()
     survey = db.session.scalar(select(Survey).where(Survey.code == text)) if text else None
-    if survey is None and text.isdigit() and len(text) < 18:
+    if survey is None and text.isascii() and text.isdigit() and len(text) < 10:
         survey = db.session.get(Survey, int(text))
     if survey is None:
         raise SurveyError(f"no existe la encuesta «{text}» (use su código o su número)")

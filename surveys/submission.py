@@ -445,6 +445,9 @@ def store(target: Target, answers: list[dict], *, lang: str, submission_key: str
         db.session.rollback()
         if already_stored(submission_key, survey_id):
             return "duplicate"
+        if submission_key and db.session.scalar(_sql().survey_of_key, {"key": submission_key}) is not None:
+            # the key is another survey's response's (a form field is the client's to forge): a new key
+            return store(target, answers, lang=lang, submission_key=None, now=now)
         raise
     return "stored"
 

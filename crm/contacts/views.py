@@ -250,7 +250,8 @@ def network_applicants(code: str):
         abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
-        membership = db.session.get(Membership, request.form.get("membresia", type=int) or 0)
+        number = request.form.get("membresia", type=int) or 0
+        membership = db.session.get(Membership, number) if 0 < number < 2**31 else None
         if membership is None or membership.network_id != net.id:
             abort(404)
         try:

@@ -60,7 +60,8 @@ def arco_requests():
             form.received_on.errors.append("Escriba la fecha como AAAA-MM-DD.")
             received = None
         if form.person_id.data:
-            person = db.session.get(Person, int(form.person_id.data)) if form.person_id.data.isdigit() else None
+            raw = form.person_id.data.strip()
+            person = db.session.get(Person, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
             if person is None:
                 form.person_id.errors.append("No existe una persona con ese número de registro.")
         if received and not form.person_id.errors:

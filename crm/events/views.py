@@ -68,6 +68,8 @@ def _resolve_organizations(text: str) -> list[int]:
 @permission_required("view_events")
 def activities():
     year = request.args.get("anio", type=int) or local_today().year
+    if not 1900 <= year <= 2200:  # date() and the database refuse absurd years
+        year = local_today().year
     component = request.args.get("componente", "")
     kind = request.args.get("tipo", "")
     query = (select(Activity).join(ActionLine).where(Activity.date >= date(year, 1, 1), Activity.date <= date(year, 12, 31))

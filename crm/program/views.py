@@ -16,7 +16,9 @@ MONTHS = ["Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct", 
 @permission_required("view_program")
 def show():
     years = db.session.scalars(select(ProgramYear.year).order_by(ProgramYear.year.desc())).all()
-    year = request.args.get("anio", type=int) or (local_today().year if local_today().year in years else
+    year = request.args.get("anio", type=int)
+    year = year if year and 1900 <= year <= 2200 else None  # a year the database and dates can hold
+    year = year or (local_today().year if local_today().year in years else
                                                   (years[0] if years else None))
     program = services.program_for_year(year) if year else None
     warnings = services.validate_program(_as_data(program))[1] if program else []
