@@ -18,6 +18,14 @@ from crm import create_app
 from crm.extensions import db
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def missing_dependency(reason: str):
+    """A test's outside dependency (chromium, PostgreSQL binaries...) is missing: skip with the reason
+    locally; under CI=true it is a failure, never a skip."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: a missing dependency is a failure, not a skip)", pytrace=False)
+    pytest.skip(reason)
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import text
 from config import TestConfig
 from crm import create_app
 from crm.extensions import db
-from tests.conftest import IN_CI, fresh_database_url
+from tests.conftest import fresh_database_url, missing_dependency
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium, as RECIPES.md says
@@ -47,13 +47,6 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 SERIOUS = ("serious", "critical")
 DEFAULT_TIMEOUT_MS = 10_000
-
-
-def missing_dependency(reason: str):
-    """Skip locally; under CI=true a missing dependency is a failure, never a skip."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: browser tests must run)", pytrace=False)
-    pytest.skip(reason)
 
 
 def pytest_collection_modifyitems(config, items):

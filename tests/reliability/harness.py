@@ -31,7 +31,8 @@ FLASK = VENV_BIN / "flask"
 GUNICORN = VENV_BIN / "gunicorn"
 PG_SCRIPT = ROOT / "scripts" / "pg-test-server"
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from tests.conftest import missing_dependency  # noqa: E402
+
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
@@ -51,11 +52,8 @@ def scaled(base: int, minimum: int = 1) -> int:
 
 def require(condition: bool, reason: str) -> None:
     """A missing dependency: skip with the reason locally, fail under CI (CI=true)."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: a missing dependency is a failure, not a skip)")
-    pytest.skip(reason)
+    if not condition:
+        missing_dependency(reason)
 
 
 def postgres_bin() -> Path | None:
