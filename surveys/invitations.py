@@ -94,6 +94,15 @@ class Selection(PeopleFilter):
         return {**super().as_args(), **{key: value for key, value in values.items() if value}}
 
 
+def _not_invitable(person: Person, invitation: Invitation | None) -> str | None:
+    """Why a person gets no invitation on any channel: an inactive record, or the survey already answered."""
+    if person.status != "active":
+        return "inactive"
+    if invitation is not None and (invitation.answered_at is not None or invitation.status == "answered"):
+        return "answered"
+    return None
+
+
 def _with_preferences(query):
     return query.options(selectinload(Person.emails), selectinload(Person.phones),
                          selectinload(Person.channel_preferences))
@@ -341,12 +350,9 @@ def send_email_invitations(survey: Survey, people: list[Person], *, source: str,
     claimed_ids: list[int] = []
     jobs: list[_Job] = []
     for person in people:
-        if person.status != "active":
-            outcome.skipped["inactive"] += 1
-            continue
         invitation = existing.get(person.id)
-        if invitation is not None and (invitation.answered_at is not None or invitation.status == "answered"):
-            outcome.skipped["answered"] += 1
+        if reason := _not_invitable(person, invitation):
+            outcome.skipped[reason] += 1
             continue
         if invitation is not None and invitation.sent_at is not None:
             outcome.skipped["already_sent"] += 1
@@ -459,12 +465,9 @@ def links_file(survey: Survey, people: list[Person], *, source: str, actor=None)
     new_rows: list[dict] = []
     rows: list[tuple[Person, str | None]] = []
     for person in people:
-        if person.status != "active":
-            outcome.skipped["inactive"] += 1
-            continue
         invitation = existing.get(person.id)
-        if invitation is not None and (invitation.answered_at is not None or invitation.status == "answered"):
-            outcome.skipped["answered"] += 1
+        if reason := _not_invitable(person, invitation):
+            outcome.skipped[reason] += 1
             continue
         if not can_contact(person, "whatsapp"):
             outcome.skipped["opposes_whatsapp"] += 1
