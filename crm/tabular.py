@@ -115,20 +115,31 @@ def read_csv_bytes(data: bytes) -> Table:
     return _finish(records)
 
 
-def read_xlsx_bytes(data: bytes) -> Table:
+def open_xlsx(data: bytes, *, read_only: bool = True, max_uncompressed: int = MAX_XLSX_UNCOMPRESSED):
+    """An openpyxl workbook from bytes, refusing old .xls files, non-zip data and zip bombs with one line."""
+    import warnings
+
     import openpyxl
 
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise TableError("el archivo es un libro .xls antiguo: guárdelo como .xlsx")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             total = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
         raise TableError("el archivo no es un XLSX válido") from None
-    if total > MAX_XLSX_UNCOMPRESSED:
+    if total > max_uncompressed:
         raise TableError("el archivo XLSX es demasiado grande una vez descomprimido")
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it ignores
+            return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on corrupt files
         raise TableError(f"no se pudo leer el archivo XLSX: {type(exc).__name__}") from None
+
+
+def read_xlsx_bytes(data: bytes) -> Table:
+    workbook = open_xlsx(data)
     try:
         sheet = workbook.worksheets[0]
         rows = ((index + 1, list(row)) for index, row in enumerate(sheet.iter_rows(values_only=True)))

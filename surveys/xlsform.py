@@ -12,15 +12,13 @@ import difflib
 import io
 import re
 import unicodedata
-import warnings as _warnings
-import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from crm.errors import ImportProblems
-from crm.tabular import TableError
+from crm.tabular import TableError, open_xlsx
 from crm.text import fold
 
 ANSWERABLE = ("select_one", "select_multiple", "text", "integer", "decimal", "date")
@@ -242,23 +240,7 @@ class _Columns:
 
 
 def _load_sheets(data: bytes) -> dict[str, tuple[str, list[tuple]]]:
-    import openpyxl
-
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise TableError("el archivo es un libro .xls antiguo: guárdelo como .xlsx")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise TableError("el archivo no es un libro XLSX válido") from None
-    if total > MAX_UNCOMPRESSED:
-        raise TableError("el archivo XLSX es demasiado grande una vez descomprimido")
-    try:
-        with _warnings.catch_warnings():
-            _warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on corrupt files
-        raise TableError(f"no se pudo leer el libro XLSX: {type(exc).__name__}") from None
+    workbook = open_xlsx(data, read_only=False, max_uncompressed=MAX_UNCOMPRESSED)
     sheets: dict[str, tuple[str, list[tuple]]] = {}
     try:
         for sheet in workbook.worksheets:
