@@ -53,6 +53,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", default=True)
     RATELIMIT_HEADERS_ENABLED = False
+    # A moving window: no counter resets at the turn of a minute (a burst cannot straddle two windows).
+    RATELIMIT_STRATEGY = os.environ.get("RATELIMIT_STRATEGY") or "moving-window"
     CRM_LOGIN_LIMIT = os.environ.get("CRM_LOGIN_LIMIT") or "5 per minute;30 per hour"
     # Respondent pages: failed token look-ups per address, and the same form posted again and again.
     CRM_PUBLIC_MISS_LIMIT = os.environ.get("CRM_PUBLIC_MISS_LIMIT") or "20 per minute"

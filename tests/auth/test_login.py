@@ -119,7 +119,7 @@ def test_password_rules():
 
 
 def test_login_is_rate_limited_with_a_spanish_message(app_with):
-    with app_with(RATELIMIT_ENABLED=True, CRM_LOGIN_LIMIT="5 per minute") as app:
+    with app_with(RATELIMIT_ENABLED=True, CRM_LOGIN_LIMIT="5 per hour") as app:
         client = app.test_client()
         user = make_user()
         codes = [login(client, user, password="equivocada equivocada").status_code for _ in range(6)]

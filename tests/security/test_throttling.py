@@ -21,7 +21,7 @@ def _forwarded(n: int) -> dict:
 
 
 def test_login_throttling_counts_per_address_and_ignores_forged_proxy_headers(app_with):
-    with app_with(RATELIMIT_ENABLED=True, CRM_LOGIN_LIMIT="5 per minute") as app:
+    with app_with(RATELIMIT_ENABLED=True, CRM_LOGIN_LIMIT="5 per hour") as app:
         user = make_user(email="victima@iecm.mx")
         attacker = app.test_client()
         statuses = [attacker.post("/acceso", data={"email": user.email, "password": f"intento {n}"},
@@ -48,7 +48,7 @@ def test_login_throttling_keeps_counting_per_hour(app_with):
 
 
 def test_guessing_tokens_on_any_respondent_page_shares_one_limit(app_with):
-    with app_with(RATELIMIT_ENABLED=True, CRM_PUBLIC_MISS_LIMIT="20 per minute") as app:
+    with app_with(RATELIMIT_ENABLED=True, CRM_PUBLIC_MISS_LIMIT="20 per hour") as app:
         survey = make_survey(state="open")
         guesser = app.test_client()
         statuses = []
@@ -81,7 +81,7 @@ def test_brute_force_of_respondent_tokens_through_gunicorn_is_cut_off(tmp_path):
         url = databases.new_sqlite("brute")
         with in_app(url):
             token = make_survey(state="open").open_token
-        server = Gunicorn(app_env(url, tmp_path / "instance", CRM_PUBLIC_MISS_LIMIT="20 per minute"),
+        server = Gunicorn(app_env(url, tmp_path / "instance", CRM_PUBLIC_MISS_LIMIT="20 per hour"),
                           tmp_path / "gunicorn.log").start()
         try:
             def guess(_):
