@@ -248,3 +248,20 @@ def screenshot():
         return path
 
     return _shot
+
+
+def _expect():
+    """Playwright's `expect`, imported only when the browser tests run."""
+    from playwright.sync_api import expect
+
+    return expect
+
+
+def log_in(page, user) -> None:
+    """Log in through the real form and land on the home page (every journey starts here)."""
+    expect = _expect()
+    page.goto("/acceso")
+    page.get_by_label("Correo electrónico").fill(user.email)
+    page.get_by_label("Contraseña", exact=True).fill(user.password)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    expect(page.get_by_role("heading", name="Inicio", level=1)).to_be_visible()

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import describe_violations
+from tests.e2e.conftest import _expect, describe_violations, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -25,21 +25,6 @@ BAD_CSV = (
     "Lucía,Ramírez,Soto,mujer,lucia.ramirez@example.org,+1 312 555 2368,Estados Unidos,Chicago,rvc\n"
     ",Güemes,,quizá,tomas.guemes-sin-arroba,,España,Madrid,rvc\n"
 )
-
-
-def _expect():
-    from playwright.sync_api import expect
-
-    return expect
-
-
-def log_in(page, user) -> None:
-    expect = _expect()
-    page.goto("/acceso")
-    page.get_by_label("Correo electrónico").fill(user.email)
-    page.get_by_label("Contraseña", exact=True).fill(user.password)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    expect(page.get_by_role("heading", name="Inicio", level=1)).to_be_visible()
 
 
 def assert_accessible(page, axe_check, screenshot, name: str) -> None:

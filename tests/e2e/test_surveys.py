@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import describe_violations
+from tests.e2e.conftest import _expect, describe_violations, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -26,23 +26,8 @@ SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
 
 
-def _expect():
-    from playwright.sync_api import expect
-
-    return expect
-
-
 # ---------------------------------------------------------------------------------------------
 # helpers
-
-
-def log_in(page, user) -> None:
-    expect = _expect()
-    page.goto("/acceso")
-    page.get_by_label("Correo electrónico").fill(user.email)
-    page.get_by_label("Contraseña", exact=True).fill(user.password)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    expect(page.get_by_role("heading", name="Inicio", level=1)).to_be_visible()
 
 
 def assert_accessible(page, axe_check, screenshot, name: str) -> None:
