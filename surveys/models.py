@@ -47,6 +47,9 @@ class Survey(db.Model):
     pre_survey_id: Mapped[int | None] = mapped_column(ForeignKey("survey.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # bumped by every change to the questions or choices (surveys.builder, XLSForm import), so that
+    # per-process caches of the question definitions (surveys.submission) notice edits
+    questions_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     questions: Mapped[list[Question]] = relationship(
         back_populates="survey", cascade="all, delete-orphan", order_by="Question.position"
