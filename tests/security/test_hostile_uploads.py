@@ -90,10 +90,11 @@ import sys, time
 sys.modules["defusedxml"] = None  # as in a production install
 from pathlib import Path
 from crm.tabular import TableError, read_xlsx_bytes
-from surveys.xlsform import XLSFormError, _load_sheets
+from surveys.xlsform import XLSFormError
+from surveys.xlsform_sheets import load_sheets
 for path in sorted(Path({str(tmp_path)!r}).glob("*.xlsx")):
     data = path.read_bytes()
-    for reader in (read_xlsx_bytes, _load_sheets):
+    for reader in (read_xlsx_bytes, load_sheets):
         started = time.monotonic()
         try:
             result = reader(data)
