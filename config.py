@@ -56,6 +56,9 @@ class Config:
     # A moving window: no counter resets at the turn of a minute (a burst cannot straddle two windows).
     RATELIMIT_STRATEGY = os.environ.get("RATELIMIT_STRATEGY") or "moving-window"
     CRM_LOGIN_LIMIT = os.environ.get("CRM_LOGIN_LIMIT") or "5 per minute;30 per hour"
+    # Failed log-ins per account from any address; only wrong passwords count, so the account's owner is
+    # held back only while someone is guessing, and for at most the window.
+    CRM_LOGIN_ACCOUNT_LIMIT = os.environ.get("CRM_LOGIN_ACCOUNT_LIMIT") or "10 per 15 minutes"
     # Respondent pages: failed token look-ups per address, and the same form posted again and again.
     CRM_PUBLIC_MISS_LIMIT = os.environ.get("CRM_PUBLIC_MISS_LIMIT") or "20 per minute"
     CRM_PUBLIC_REPEAT_LIMIT = os.environ.get("CRM_PUBLIC_REPEAT_LIMIT") or "10 per minute"

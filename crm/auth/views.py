@@ -35,8 +35,22 @@ def _login_limit() -> str:
     return current_app.config["CRM_LOGIN_LIMIT"]
 
 
+def _account_limit() -> str:
+    return current_app.config["CRM_LOGIN_ACCOUNT_LIMIT"]
+
+
+def _account_key() -> str:
+    """The account being tried, whatever address the attempts come from (a spread-out guessing attack)."""
+    return "cuenta:" + (request.form.get("email") or "").strip().lower()[:320]
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
 @bp.route("/acceso", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))

@@ -128,6 +128,29 @@ def test_login_is_rate_limited_with_a_spanish_message(app_with):
         assert "Demasiados intentos" in login(client, user).get_data(as_text=True)
 
 
+def test_failed_logins_are_limited_per_account_across_addresses(app_with):
+    with app_with(RATELIMIT_ENABLED=True, CRM_LOGIN_LIMIT="100 per hour", CRM_LOGIN_ACCOUNT_LIMIT="3 per hour") as app:
+        user, other = make_user(), make_user()
+        codes = []
+        for number in range(4):  # each attempt from another address: the per-address limit never bites
+            client = app.test_client()
+            client.environ_base["REMOTE_ADDR"] = f"10.0.0.{number + 1}"
+            codes.append(login(client, user, password="equivocada equivocada").status_code)
+        assert codes == [401, 401, 401, 429]
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = "10.0.0.9"
+        assert login(client, user).status_code == 429  # held back for the window, even with the password
+        assert login(client, other).status_code == 302  # other accounts are not affected
+
+
+def test_successful_logins_do_not_count_against_the_account(app_with):
+    with app_with(RATELIMIT_ENABLED=True, CRM_LOGIN_LIMIT="100 per hour", CRM_LOGIN_ACCOUNT_LIMIT="2 per hour") as app:
+        user = make_user()
+        for _ in range(4):
+            client = app.test_client()
+            assert login(client, user).status_code == 302
+
+
 def test_csrf_rejects_a_post_without_token(app_with):
     with app_with(WTF_CSRF_ENABLED=True) as app:
         user = make_user()
