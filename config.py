@@ -46,6 +46,11 @@ class Config:
     # still submits); they are tied to the session instead.
     WTF_CSRF_TIME_LIMIT = None
 
+    # How long a SQLite writer waits for another one to finish before giving up. Keep it under the web
+    # server's worker timeout (gunicorn: 30 s by default), so that a request that waits too long ends with an
+    # error page instead of its worker being killed.
+    CRM_SQLITE_BUSY_SECONDS = float(os.environ.get("CRM_SQLITE_BUSY_SECONDS") or 20)
+
     # Uploads.
     MAX_CONTENT_LENGTH = int(os.environ.get("CRM_MAX_UPLOAD_MB") or 20) * 1024 * 1024
 

@@ -87,7 +87,7 @@ def create_app(config_object: object | str | None = None, **overrides) -> Flask:
     _import_models()
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", _sqlite_pragmas)
+            event.listen(db.engine, "connect", _sqlite_pragmas(float(app.config["CRM_SQLITE_BUSY_SECONDS"])))
         if app.config.get("CRM_CHECK_DATABASE_AT_START"):
             _check_database(app)
 
@@ -129,7 +129,7 @@ def _configure_database(app: Flask) -> None:
             folder = Path(parsed.database).parent
             if not folder.exists():
                 raise ConfigurationError(f"la carpeta de la base SQLite no existe: {folder}")
-        options.setdefault("connect_args", {"timeout": 30})
+        options.setdefault("connect_args", {"timeout": float(app.config["CRM_SQLITE_BUSY_SECONDS"])})
     else:
         options.setdefault("pool_pre_ping", True)
         options.setdefault("connect_args", {"connect_timeout": 5})
@@ -160,13 +160,16 @@ def _check_timezone(app: Flask) -> None:
         raise ConfigurationError(f"CRM_TIMEZONE no es una zona horaria IANA: {app.config['CRM_TIMEZONE']!r}") from None
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _sqlite_pragmas(busy_seconds: float):
+    def on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
+        cursor.close()
+
+    return on_connect
 
 
 def _check_database(app: Flask) -> None:

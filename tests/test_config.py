@@ -71,3 +71,25 @@ def test_trusted_proxy_gives_the_clients_address_to_audit_and_limits(app_with):
             client.post("/acceso", data={"email": "nadie@iecm.mx", "password": "x" * 12},
                         headers={"X-Forwarded-For": "203.0.113.7"})
             assert db.session.scalar(select(AuditEntry.ip).order_by(AuditEntry.id.desc())) == expected
+
+
+def test_sqlite_busy_timeout_comes_from_the_configuration(tmp_path, monkeypatch):
+    from sqlalchemy import text
+
+    from config import Config
+    from crm import create_app
+    from crm.extensions import db
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/busy.db")
+    monkeypatch.setenv("CRM_INSTANCE_PATH", str(tmp_path / "instance"))
+
+    class Busy(Config):
+        CRM_SQLITE_BUSY_SECONDS = 7.5
+        CRM_CHECK_DATABASE_AT_START = False
+        SECRET_KEY = "x" * 32  # noqa: S105 (test)
+
+    app = create_app(Busy)
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 7500
+        db.engine.dispose()
