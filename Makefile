@@ -26,8 +26,8 @@ run: venv
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 	@scripts/setup admin
-	@echo "Vínculo on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Vínculo on http://$(HOST):$(PORT)/  (Ctrl+C stops it; background tasks run inside this process)"
+	CRM_TASKS_IN_PROCESS=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: venv
 	@scripts/setup axe --optional

@@ -93,6 +93,8 @@ def create_app(config_object: object | str | None = None, **overrides) -> Flask:
 
     _register_blueprints(app)
     _register_cli(app)
+    from crm.tasks import init_app as init_tasks  # the task queue (Huey) and `flask tasks worker`
+    init_tasks(app)
     _register_hooks(app)
     _register_error_pages(app)
     return app

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +46,20 @@ def _no_delete(mapper, connection, target):  # pragma: no cover - defensive
     raise AuditLogIsAppendOnly("audit entries cannot be deleted")
 
 
+_client_address: ContextVar[str | None] = ContextVar("audit_client_address", default=None)
+
+
+@contextmanager
+def client_address(address: str | None) -> Iterator[None]:
+    """Work done outside the request on someone's behalf (a background task) is recorded with the address
+    of the request that asked for it."""
+    marker = _client_address.set(address)
+    try:
+        yield
+    finally:
+        _client_address.reset(marker)
+
+
 def record(actor: Any, action: str, target: Any = None, details: dict | None = None, *, label: str | None = None) -> AuditEntry:
     """Add an entry to the current transaction (the caller's service commits).
 
@@ -63,7 +80,9 @@ def record(actor: Any, action: str, target: Any = None, details: dict | None = N
         else:
             entry.target_type = type(target).__name__
             entry.target_id = str(getattr(target, "id", "") or "")
-    if has_request_context():
+    if _client_address.get() is not None:
+        entry.ip = _client_address.get()[:64]
+    elif has_request_context():
         entry.ip = (request.remote_addr or "")[:64]
     db.session.add(entry)
     return entry

@@ -1,116 +1,67 @@
-"""Imports from the web: upload, preview with per-row problems, confirm. Same services as the CLI."""
+"""Imports from the web: upload, then a status page that shows the progress of the validation (a task),
+the preview with per-row problems, the confirmation, the progress of the write (another task) and the
+result. Same services as the CLI; the jobs and tasks are in crm/imports_jobs.py.
+
+The status page works without JavaScript: while a task runs it answers with a `Refresh: 2` header
+unless the person turned automatic refresh off (a check box on the upload form, a link on the page), so
+whoever uses a screen reader can avoid a page that reloads by itself (WCAG 2.2.1).
+"""
 
 from __future__ import annotations
 
 import re
-import secrets
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField
+from wtforms import BooleanField, HiddenField
 
+from crm import imports_jobs
 from crm.auth.permissions import permission_required
-from crm.errors import DomainError, ImportProblems
-from crm.extensions import db
-from crm.tabular import TableError, csv_bytes, read_table
+from crm.imports_jobs import RUNNING, Job, Kind, resolve_kind
+from crm.tabular import csv_bytes
 
 bp = Blueprint("imports", __name__, url_prefix="/importar")
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,60}\.(csv|xlsx)$")
-
-
-@dataclass
-class Kind:
-    title: str
-    columns: str
-    run: Callable  # (table, actor, dry_run, filename) -> summary (Spanish)
-    back: str
-    back_args: dict = field(default_factory=dict)
-
-
-def _contacts(table, actor, dry_run, filename):
-    from crm.contacts.importer import import_contacts
-
-    result = import_contacts(table, actor=actor, dry_run=dry_run, filename=filename)
-    return f"{result.created} personas nuevas y {result.updated} actualizadas"
-
-
-def _activities(table, actor, dry_run, filename):
-    from crm.events.services import import_activities
-
-    result = import_activities(table, dry_run=dry_run, actor=actor, source=filename)
-    return f"{result.created} actividades nuevas y {result.skipped} ya registradas (se omiten)"
-
-
-def _requests(table, actor, dry_run, filename):
-    from crm.events.services import import_requests
-
-    result = import_requests(table, dry_run=dry_run, actor=actor, source=filename)
-    return (f"{result.created} gestiones nuevas, {result.updated} actualizadas y {result.skipped} ya registradas "
-            "(se omiten)")
-
-
-KINDS = {
-    "contactos": Kind("Importar personas", "nombre, primer_apellido, segundo_apellido, sexo, correo, telefono, "
-                      "pais_residencia, estado, ciudad, alcaldia, red, organizacion, cargo, idioma, consentimiento",
-                      _contacts, "contacts.people"),
-    "actividades": Kind("Importar actividades realizadas", "fecha, accion, titulo, tipo, modalidad, organizaciones",
-                        _activities, "events.activities"),
-    "gestiones": Kind("Importar gestiones", "recibida, atendida, solicitante, asunto, accion", _requests,
-                      "events.requests_list"),
-}
+REFRESH_SECONDS = 2
+LONG_WAIT = 60  # seconds in the queue before the page suggests the consumer may not be running
+INTERRUPTED_AFTER = 15 * 60  # seconds without progress news before a running job counts as interrupted
+INTERRUPTED = ("El proceso se interrumpió en el servidor (por ejemplo, porque se reinició) y no se guardó "
+               "nada. Suba el archivo de nuevo.")
 
 
 class UploadForm(FlaskForm):
     file = FileField("Archivo CSV o XLSX", validators=[
         FileRequired("Elija un archivo."), FileAllowed(["csv", "xlsx"], "Use un archivo .csv o .xlsx.")])
+    auto = BooleanField(
+        f"Actualizar la página de avance cada {REFRESH_SECONDS} segundos", default=True,
+        description="Desmarque esta casilla si usa un lector de pantalla o prefiere actualizar la página "
+                    "usted con el enlace «Actualizar».")
 
 
 class ConfirmImportForm(FlaskForm):
     token = HiddenField()
 
 
-def _folder() -> Path:
-    folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def _kind(kind: str) -> Kind:
-    if kind in KINDS:
-        return KINDS[kind]
-    match = re.fullmatch(r"encuesta-(\d{1,12})", kind)
-    if match:
-        return _responses_kind(int(match.group(1)))
-    abort(404)
-
-
-def _responses_kind(survey_id: int) -> Kind:
-    """Responses collected elsewhere (paper, another tool) for one survey."""
-    from surveys.models import Survey
-    from surveys.responses_io import import_responses
-
-    survey = db.get_or_404(Survey, survey_id)
-    columns = ", ".join(["submitted_at"] + [q.name for q in survey.answerable_questions if q.name])
-
-    def run(table, actor, dry_run, filename):
-        report = import_responses(survey, table, dry_run=dry_run, actor=actor, source=filename)
-        return f"{report.imported} respuestas"
-
-    return Kind(f"Importar respuestas: {survey.title}", columns, run, "surveys.detail", {"survey_id": survey.id})
-
-
-def _stored(token: str) -> Path:
-    if not TOKEN.match(token or ""):
-        abort(400)
-    path = _folder() / f"{current_user.id}-{token}"
-    if not path.exists():
+    spec = resolve_kind(kind)
+    if spec is None:
         abort(404)
-    return path
+    return spec
+
+
+def _job(kind: str, token: str) -> tuple[Job, dict]:
+    """The logged-in person's job of this kind; 404 for anyone else's, a malformed token or a purged job."""
+    job = Job.find(current_user.id, token)
+    state = job.load() if job else None
+    if state is None or state.get("kind") != kind:
+        abort(404)
+    return job, state
+
+
+def _auto() -> bool:
+    return request.values.get("auto") != "0"
 
 
 @bp.route("/<kind>", methods=["GET", "POST"])
@@ -119,50 +70,47 @@ def upload(kind: str):
     spec = _kind(kind)
     form = UploadForm()
     if form.validate_on_submit():
+        folder = imports_jobs.upload_folder()
+        imports_jobs.purge_uploads(folder)
         upload_file = form.file.data
-        suffix = Path(upload_file.filename or "").suffix.lower()
-        token = f"{secrets.token_urlsafe(24)}{suffix}"
-        path = _folder() / f"{current_user.id}-{token}"
-        upload_file.save(path)
-        return redirect(url_for(".preview", kind=kind, token=token, nombre=upload_file.filename or ""))
+        filename = (upload_file.filename or "archivo")[:200].encode("utf-8", "replace").decode("utf-8")
+        token = imports_jobs.new_token(filename)
+        upload_file.save(folder / f"{current_user.id}-{token}")
+        imports_jobs.start(current_user.id, kind, token, filename, address=request.remote_addr)
+        return redirect(url_for(".preview", kind=kind, token=token, auto=None if form.auto.data else "0"))
     return render_template("imports/upload.html", form=form, spec=spec, kind=kind), (422 if form.errors else 200)
-
-
-def _dry_run(spec: Kind, path: Path, filename: str):
-    try:
-        table = read_table(path)
-    except TableError as exc:
-        return None, [str(exc)], None
-    try:
-        summary = spec.run(table, current_user, True, filename)
-    except ImportProblems as exc:
-        db.session.rollback()
-        return table, exc.problems, None
-    except DomainError as exc:  # e.g. the data changed under the import: nothing was written
-        db.session.rollback()
-        return table, [str(exc)], None
-    return table, [], summary
 
 
 @bp.get("/<kind>/revisar/<token>")
 @permission_required("import_data")
 def preview(kind: str, token: str):
+    """The job's page: progress while a task runs, then the preview or the problems, then the result."""
     spec = _kind(kind)
-    path = _stored(token)
-    filename = request.args.get("nombre", path.name)[:200]
-    table, problems, summary = _dry_run(spec, path, filename)
-    return render_template("imports/preview.html", spec=spec, kind=kind, token=token, filename=filename, table=table,
-                           problems=problems, summary=summary, form=ConfirmImportForm(token=token))
+    _, state = _job(kind, token)
+    quiet = _seconds_since(state.get("updated"))
+    running = state["phase"] in RUNNING
+    if running and state["phase"] != "en cola" and quiet > INTERRUPTED_AFTER:
+        # no news from the task for that long: its consumer stopped mid-way and its transaction was rolled back
+        state = dict(state, phase="falló", message=INTERRUPTED)
+        running = False
+    auto = _auto()
+    page = render_template("imports/status.html", spec=spec, kind=kind, token=token, state=state,
+                           running=running, auto=auto, refresh_seconds=REFRESH_SECONDS,
+                           long_wait=state["phase"] == "en cola" and quiet > LONG_WAIT,
+                           form=ConfirmImportForm(token=token), number=_number)
+    response = Response(page)
+    if running and auto:
+        response.headers["Refresh"] = str(REFRESH_SECONDS)
+    return response
 
 
 @bp.get("/<kind>/revisar/<token>/problemas.csv")
 @permission_required("import_data")
 def problems_report(kind: str, token: str):
-    spec = _kind(kind)
-    path = _stored(token)
-    _, problems, _ = _dry_run(spec, path, path.name)
+    _kind(kind)
+    _, state = _job(kind, token)
     rows = []
-    for line in problems:
+    for line in state.get("problems") or []:
         match = re.match(r"^row (\d+): ([^:]+): (.*)$", line)
         rows.append([int(match.group(1)), match.group(2), match.group(3)] if match else ["", "", line])
     return Response(csv_bytes(["fila", "columna", "problema"], rows), mimetype="text/csv",
@@ -172,18 +120,23 @@ def problems_report(kind: str, token: str):
 @bp.post("/<kind>/confirmar")
 @permission_required("import_data")
 def confirm(kind: str):
-    spec = _kind(kind)
+    _kind(kind)
     form = ConfirmImportForm()
     if not form.validate_on_submit():
         abort(400)
-    path = _stored(form.token.data)
+    token = form.token.data or ""
+    job, state = _job(kind, token)
+    imports_jobs.confirm(job, state, address=request.remote_addr)  # a second confirmation finds the job already confirmed: no-op
+    return redirect(url_for(".preview", kind=kind, token=token, auto=None if _auto() else "0"))
+
+
+def _seconds_since(moment: str | None) -> float:
     try:
-        table = read_table(path)
-        summary = spec.run(table, current_user, False, request.form.get("nombre", path.name)[:200])
-    except (TableError, DomainError):  # ImportProblems is a DomainError
-        db.session.rollback()
-        flash("El archivo tiene problemas y no se importó nada. Revise el detalle.", "danger")
-        return redirect(url_for(".preview", kind=kind, token=form.token.data))
-    path.unlink(missing_ok=True)
-    flash(f"Importación terminada: {summary}.", "success")
-    return redirect(url_for(spec.back, **spec.back_args))
+        return (datetime.now(UTC) - datetime.fromisoformat(moment)).total_seconds()
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _number(value) -> str:
+    """12345 -> "12,345" (thousands separated by commas, as written in Mexico)."""
+    return f"{int(value or 0):,}"

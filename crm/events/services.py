@@ -7,6 +7,7 @@ transaction, or nothing (CONTRACTS.md, "Activities file" and "Requests file").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
@@ -158,6 +159,24 @@ class OrganizationResolver:
         return ref
 
 
+class _Counter:
+    """Reports written records to an optional progress callback, 1000 at a time."""
+
+    def __init__(self, progress: Callable[[int], None] | None, every: int = 1000) -> None:
+        self.progress, self.every, self.pending = progress, every, 0
+
+    def step(self) -> None:
+        self.pending += 1
+        if self.progress is not None and self.pending == self.every:
+            self.progress(self.pending)
+            self.pending = 0
+
+    def finish(self) -> None:
+        if self.progress is not None and self.pending:
+            self.progress(self.pending)
+        self.pending = 0
+
+
 @dataclass
 class ImportResult:
     created: int = 0
@@ -168,10 +187,12 @@ class ImportResult:
     details: dict = field(default_factory=dict)
 
 
-def import_activities(table: Table, *, dry_run: bool = False, actor=None, source: str = "") -> ImportResult:
+def import_activities(table: Table, *, dry_run: bool = False, actor=None, source: str = "",
+                      progress: Callable[[int], None] | None = None) -> ImportResult:
     """Validates every row, then creates the new activities in one transaction.
 
-    Raises ImportProblems (nothing written) when any row is invalid.
+    Raises ImportProblems (nothing written) when any row is invalid. `progress(n)` is called while writing,
+    n new activities at a time (every 1000 and the rest).
     """
     from crm.events.importers import plan_activities
 
@@ -183,7 +204,9 @@ def import_activities(table: Table, *, dry_run: bool = False, actor=None, source
         return result
     try:
         plan.organizations.create_new()
+        counter = _Counter(progress)
         for row in plan.new:
+            counter.step()
             activity = Activity(date=row.date, action_line_id=row.action_line.id, title=row.title,
                                 title_key=fold(row.title), type=row.type, modality=row.modality)
             seen: set[int] = set()
@@ -193,6 +216,7 @@ def import_activities(table: Table, *, dry_run: bool = False, actor=None, source
                     seen.add(organization.id)
                     activity.organizations.append(organization)
             db.session.add(activity)
+        counter.finish()
         audit.record(actor, "activities.import", None, {
             "file": source, "created": result.created, "skipped": result.skipped,
             "organizations_created": result.organizations_created,
@@ -204,8 +228,12 @@ def import_activities(table: Table, *, dry_run: bool = False, actor=None, source
     return result
 
 
-def import_requests(table: Table, *, dry_run: bool = False, actor=None, source: str = "") -> ImportResult:
-    """Validates every row, then creates new requests and fills attention dates, in one transaction."""
+def import_requests(table: Table, *, dry_run: bool = False, actor=None, source: str = "",
+                    progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Validates every row, then creates new requests and fills attention dates, in one transaction.
+
+    `progress(n)` is called while writing, n new or updated requests at a time (every 1000 and the rest).
+    """
     from crm.events.importers import plan_requests
 
     plan = plan_requests(table)
@@ -216,7 +244,9 @@ def import_requests(table: Table, *, dry_run: bool = False, actor=None, source: 
         return result
     try:
         plan.organizations.create_new()
+        counter = _Counter(progress)
         for row in plan.new:
+            counter.step()
             db.session.add(PartnerRequest(
                 received_on=row.received_on, attended_on=row.attended_on,
                 requester_id=plan.organizations.record(row.requester).id,
@@ -224,7 +254,9 @@ def import_requests(table: Table, *, dry_run: bool = False, actor=None, source: 
                 action_line_id=row.action_line.id if row.action_line else None,
             ))
         for request, attended_on in plan.updates:
+            counter.step()
             request.attended_on = attended_on
+        counter.finish()
         audit.record(actor, "requests.import", None, {
             "file": source, "created": result.created, "updated": result.updated, "skipped": result.skipped,
             "organizations_created": result.organizations_created,

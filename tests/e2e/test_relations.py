@@ -44,6 +44,20 @@ def upload_csv(page, content: str, filename: str) -> None:
     page.get_by_role("button", name="Revisar archivo").click()
 
 
+def show_job_running(live_server, url: str, owner_id: int, phase: str, step: str) -> str:
+    """Put the import job of this page in a running phase (as a worker would) and return its address
+    without automatic refresh, so the page holds still for the accessibility check."""
+    from crm.imports_jobs import Job
+
+    token = re.search(r"/revisar/([^/?]+)", url).group(1)
+    with live_server.app.app_context():
+        job = Job(owner_id, token)
+        state = job.load()
+        state.update(phase=phase, step=step, done=1200, total=4000, rows=4000)
+        job.save(state)
+    return url.split("?", 1)[0] + "?auto=0"
+
+
 def count_people(live_server) -> int:
     from sqlalchemy import func, select
 
@@ -162,8 +176,11 @@ def test_import_with_problems_writes_nothing_then_a_good_file_is_imported(live_s
     screenshot(page, "import-preview-ok")
 
     page.get_by_role("button", name="Confirmar importación").click()
+    expect(page).to_have_url(re.compile(r"/importar/contactos/revisar/"))  # the job's page shows the result
+    expect(page.get_by_role("status")).to_contain_text("Importación terminada: 2 personas nuevas y 0 actualizadas.")
+    assert count_people(live_server) == 2
+    page.get_by_role("link", name="Ver la lista de personas").click()
     expect(page).to_have_url(re.compile(r"/contactos$"))
-    expect(page.get_by_text("Importación terminada: 2 personas nuevas y 0 actualizadas.")).to_be_visible()
     expect(page.get_by_role("link", name="Lucía Ramírez Soto")).to_be_visible()
     expect(page.get_by_role("link", name="Tomás Güemes")).to_be_visible()
     expect(page.get_by_role("cell", name="+13125552368")).to_be_visible()
@@ -336,7 +353,8 @@ def test_relations_pages_have_no_serious_accessibility_problem(live_server, view
     page = request.getfixturevalue(viewport)
     label = "desktop" if viewport == "page" else "phone"
     ids = _seed_for_sweep(live_server)
-    log_in(page, live_server.create_user(role="staff"))
+    staff = live_server.create_user(role="staff")
+    log_in(page, staff)
 
     def check(path: str, name: str, heading: str):
         page.goto(path)
@@ -360,6 +378,16 @@ def test_relations_pages_have_no_serious_accessibility_problem(live_server, view
     upload_csv(page, BAD_CSV, "personas-con-errores.csv")
     expect(page.get_by_role("alert")).to_contain_text("No se guardó nada.")
     assert_accessible(page, axe_check, screenshot, f"import-preview-problems-{label}")
+    upload_csv(page, GOOD_CSV, "personas.csv")
+    expect(page.get_by_role("button", name="Confirmar importación")).to_be_visible()
+    assert_accessible(page, axe_check, screenshot, f"import-preview-ok-{label}")
+    # the progress page, as it looks while a worker validates or writes a long file
+    for phase, step in (("validando", "revision"), ("escribiendo", "escritura")):
+        job_page = show_job_running(live_server, page.url, staff.id, phase, step)
+        page.goto(job_page)
+        expect(page.get_by_role("status")).to_contain_text("1,200 de 4,000 (30 %)")
+        expect(page.get_by_role("progressbar", name=re.compile("Avance de la"))).to_be_visible()
+        assert_accessible(page, axe_check, screenshot, f"import-progress-{phase}-{label}")
 
     check("/contactos/duplicados", "duplicates", "Posibles duplicados")
     check(f"/contactos/fusionar/{ids['first']}/{ids['second']}", "merge", "Fusionar registros")
