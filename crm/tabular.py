@@ -71,7 +71,12 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _finish(raw_rows: Iterable[tuple[int, Sequence[object]]], *, raw_cells: bool = False) -> Table:
+def _finish(raw_rows: Iterable[tuple[int, Sequence[object]]], *, raw_cells: bool = False,
+            text_cells: bool = False) -> Table:
+    """The table of a sheet's rows: header, then the non-blank rows as dicts of trimmed text.
+
+    `text_cells`: every cell is already a `str` (CSV), so the per-cell conversion is skipped.
+    """
     iterator = iter(raw_rows)
     try:
         _, header_cells = next(iterator)
@@ -83,6 +88,9 @@ def _finish(raw_rows: Iterable[tuple[int, Sequence[object]]], *, raw_cells: bool
     if not header:
         raise TableError("el archivo no tiene encabezados en la primera fila")
     table = Table(header=header)
+    if text_cells and not raw_cells:
+        _text_rows(table, iterator)
+        return table
     for number, cells in iterator:
         texts = [_cell_text(c) for c in cells]
         if not any(t.strip() for t in texts):
@@ -100,6 +108,31 @@ def _finish(raw_rows: Iterable[tuple[int, Sequence[object]]], *, raw_cells: bool
     return table
 
 
+def _text_rows(table: Table, iterator: Iterable[tuple[int, Sequence[str]]]) -> None:
+    """`_finish`'s rows when every cell is a str: the same dicts, without per-cell Python calls."""
+    header = table.header
+    width = len(header)
+    padding = [""] * width
+    rows = table.rows
+    for number, cells in iterator:
+        stripped = [c.strip() for c in cells]
+        if not any(stripped):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise TableError(f"el archivo tiene más de {MAX_ROWS} filas")
+        values = stripped[:width]
+        if len(values) < width:
+            values += padding[len(values):]
+        if "'" in "".join(values):  # only a cell that starts with ' can be neutralised
+            values = [unneutralize(v) if v[:1] == "'" else v for v in values]
+        row = dict(zip(header, values, strict=True))
+        if len(cells) > width:
+            extra = [t for t, s in zip(cells[width:], stripped[width:], strict=True) if s]
+            if extra:
+                row["\x00extra"] = "|".join(extra)
+        rows.append((number, row))
+
+
 def read_csv_bytes(data: bytes) -> Table:
     try:
         text = data.decode("utf-8-sig")
@@ -109,10 +142,10 @@ def read_csv_bytes(data: bytes) -> Table:
         raise TableError("el archivo no es un CSV de texto (contiene caracteres nulos)")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        records = [(index + 1, row) for index, row in enumerate(reader)]
+        records = list(enumerate(reader, start=1))
     except csv.Error as exc:
         raise TableError(f"el archivo CSV está mal formado: {exc}") from None
-    return _finish(records)
+    return _finish(records, text_cells=True)
 
 
 def open_xlsx(data: bytes, *, read_only: bool = True, max_uncompressed: int = MAX_XLSX_UNCOMPRESSED):

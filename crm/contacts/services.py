@@ -1,6 +1,6 @@
 """Operations on people and organizations shared by the import, the export and the web pages.
 
-Pure helpers (country names, phone numbers, organization names) plus the organization
+Pure helpers (country names, e-mail addresses, languages, organization names) plus the organization
 index used to match "INE", "Instituto Nacional Electoral" and
 "Instituto Nacional Electoral (INE)" to the same record.
 """
@@ -11,10 +11,13 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import phonenumbers
 from sqlalchemy import select
 
+# The bulk SQL lives in crm.contacts.import_write and phones in crm.contacts.phones; their names stay
+# importable from here for the callers.
+from crm.contacts.import_write import bulk_insert, bulk_update, insert_returning_ids  # noqa: F401
 from crm.contacts.models import Organization
+from crm.contacts.phones import normalize_phone, phone_has_country_code  # noqa: F401
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.text import clean, fold
@@ -100,45 +103,6 @@ def country_name(code: str) -> str:
     from crm.contacts.countries import country_name as spanish_name
 
     return spanish_name(code)
-
-
-# --- phones -----------------------------------------------------------------------------------
-
-
-def phone_has_country_code(text: str) -> bool:
-    """Whether the written phone carries its own country code (so no country is needed to read it)."""
-    return clean(text).lstrip().startswith("+")
-
-
-def normalize_phone(text: str, country: str | None) -> str | None:
-    """E.164 of a phone written in any common way, read in `country` when it has no `+`; None if invalid."""
-    text = clean(text)
-    if not text or len(text) > 60:
-        return None
-    try:
-        number = phonenumbers.parse(text, country or None)
-        if not phonenumbers.is_valid_number(number):
-            number = _old_mexican_prefix(number)
-            if number is None:
-                return None
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    except phonenumbers.NumberParseException:
-        return None
-    except Exception:  # a hostile value must never stop the whole import with a traceback
-        return None
-
-
-def _old_mexican_prefix(number: phonenumbers.PhoneNumber) -> phonenumbers.PhoneNumber | None:
-    """Mexican numbers still written with the prefixes abolished in 2019-2020 (+52 1, 044, 045, 01)."""
-    if number.country_code != 52:
-        return None
-    national = str(number.national_number)
-    for prefix, length in (("1", 11), ("44", 12), ("45", 12), ("01", 12)):
-        if national.startswith(prefix) and len(national) == length:
-            candidate = phonenumbers.PhoneNumber(country_code=52, national_number=int(national[len(prefix):]))
-            if phonenumbers.is_valid_number(candidate):
-                return candidate
-    return None
 
 
 # --- e-mail -----------------------------------------------------------------------------------
@@ -331,98 +295,6 @@ class OrganizationIndex:
                                        for r in fills.values()])
             for ref in fills.values():
                 ref.fill_acronym = False
-
-
-def bulk_insert(model, rows: list[dict]) -> None:
-    """Insert many rows (dicts with the same keys) inside the caller's transaction.
-
-    PostgreSQL: COPY, about ten times faster than psycopg's executemany (the column defaults
-    declared in Python are filled in here, COPY only knows the server's); others: one executemany.
-    """
-    if not rows:
-        return
-    table = model.__table__
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        connection.execute(table.insert(), rows)
-        return
-    names = list(rows[0])
-    defaults = {}
-    for column in table.columns:
-        if column.name not in names and not column.primary_key and column.default is not None:
-            default = column.default
-            defaults[column.name] = default.arg(None) if default.is_callable else default.arg
-    columns = names + list(defaults)
-    extra = tuple(defaults.values())
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(tuple(row[name] for name in names) + extra)
-
-
-def insert_returning_ids(model, values: list[dict]) -> list[int]:
-    """Insert many rows in bulk and return their ids in the order of `values` (inside the caller's transaction).
-
-    SQLAlchemy's ordered RETURNING falls back to one statement per row on SQLite, so the ids are
-    reserved first: PostgreSQL takes them from the table's sequence; SQLite inserts the first row
-    (which takes the database's write lock until commit) and numbers the rest after it.
-    """
-    from sqlalchemy import text
-
-    if not values:
-        return []
-    table = model.__table__
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        ids = list(db.session.scalars(
-            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
-            {"table": table.name, "n": len(values)},
-        ))
-        bulk_insert(model, [dict(v, id=i) for v, i in zip(values, ids, strict=True)])
-        return ids
-    if dialect == "sqlite":
-        first = db.session.execute(table.insert().returning(table.c.id), values[0]).scalar_one()
-        ids = list(range(first, first + len(values)))
-        bulk_insert(model, [dict(v, id=i) for v, i in zip(values[1:], ids[1:], strict=True)])
-        return ids
-    from sqlalchemy import insert  # pragma: no cover - the platform runs on SQLite and PostgreSQL only
-
-    return list(db.session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), values))
-
-
-def bulk_update(model, rows: list[dict]) -> None:
-    """UPDATE by primary key (rows are dicts with `id`), grouped by the set of columns they change.
-
-    PostgreSQL, for many rows: COPY into a temporary table, then one UPDATE ... FROM; otherwise one
-    executemany per group.
-    """
-    from sqlalchemy import bindparam, text
-
-    table = model.__table__
-    connection = db.session.connection()
-    groups: dict[tuple[str, ...], list[dict]] = {}
-    for row in rows:
-        groups.setdefault(tuple(sorted(k for k in row if k != "id")), []).append(row)
-    for number, (keys, group) in enumerate(groups.items()):
-        if not keys:
-            continue
-        if connection.dialect.name == "postgresql" and len(group) >= COPY_UPDATE_FROM:
-            # identifiers come from the model (never from the file); values travel through COPY
-            scratch = f"bulk_update_{table.name}_{number}"
-            columns = ", ".join(("id", *keys))
-            create = f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT {columns} FROM {table.name} WITH NO DATA"  # noqa: S608
-            connection.execute(text(create))
-            with connection.connection.driver_connection.cursor() as cursor, \
-                    cursor.copy(f"COPY {scratch} ({columns}) FROM STDIN") as copy:
-                for row in group:
-                    copy.write_row((row["id"], *(row[k] for k in keys)))
-            assignments = ", ".join(f"{k} = {scratch}.{k}" for k in keys)
-            update = f"UPDATE {table.name} SET {assignments} FROM {scratch} WHERE {table.name}.id = {scratch}.id"  # noqa: S608
-            connection.execute(text(update))
-            connection.execute(text(f"DROP TABLE {scratch}"))
-            continue
-        statement = table.update().where(table.c.id == bindparam("_id"))
-        connection.execute(statement, [{"_id": r["id"], **{k: r[k] for k in keys}} for r in group])
 
 
 def find_organization(text: str) -> Organization | None:
