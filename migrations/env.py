@@ -44,6 +44,22 @@ target_db = current_app.extensions['migrate'].db
 # ... etc.
 
 
+# Search indexes built by raw SQL in migration c4f1a2b3d5e6 and absent from the models: SQLite's FTS5
+# trigram tables (each with its shadow tables) and PostgreSQL's pg_trgm GIN indexes. Autogenerate and
+# `flask db check` must not propose dropping them.
+SEARCH_FTS_TABLES = ('person_name_fts', 'person_email_fts', 'person_phone_fts')
+SEARCH_INDEX_NAMES = frozenset(
+    [f'{fts}{suffix}' for fts in SEARCH_FTS_TABLES
+     for suffix in ('', '_data', '_idx', '_content', '_docsize', '_config')]
+    + ['ix_person_name_key_trgm', 'ix_person_email_address_key_trgm', 'ix_person_phone_e164_trgm']
+)
+
+
+def include_name(name, type_, parent_names):
+    """Leaves the search indexes (tables on SQLite, indexes on PostgreSQL) out of the comparison."""
+    return not (type_ in ('table', 'index') and name in SEARCH_INDEX_NAMES)
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -92,6 +108,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 
