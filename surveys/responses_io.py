@@ -2,27 +2,28 @@
 
 `import_responses(survey, table)` validates every row first and writes all or nothing:
 Response(channel="import") + Answer rows. Problems are `row R: COLUMN: message`.
-`export_rows(survey)` gives the same columns back: submitted_at, then one per question.
+`export_rows(survey)` gives the same columns back: submitted_at, then one per question (it and
+`export_responses` live in surveys.responses_export and are imported from here as before).
 """
 
 from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 from crm import audit
 from crm.errors import ImportProblems
 from crm.extensions import db
-from crm.tabular import Table, TableError, Verbatim, read_table, write_table
-from crm.timeutil import local_tz, parse_iso_datetime, to_local
-from surveys.models import ANSWERABLE, Answer, Choice, Question, Response, Survey
+from crm.tabular import Table, read_table
+from crm.timeutil import local_tz, parse_iso_datetime
+from surveys.models import ANSWERABLE, Answer, Question, Response, Survey
+from surveys.responses_export import export_responses as export_responses
+from surveys.responses_export import export_rows as export_rows
 from surveys.values import AnswerError, parse_answer
 
 SUBMITTED_AT = "submitted_at"
@@ -181,68 +182,3 @@ def import_responses_file(survey: Survey, path: str | Path, *, dry_run: bool = F
     table = read_table(path)
     return import_responses(survey, table, dry_run=dry_run, actor=actor, source=Path(path).name)
 
-
-# --------------------------------------------------------------------------- export
-
-def _number(kind: str, value: str | None) -> object:
-    if value is None:
-        return ""
-    try:
-        return int(value) if kind == "integer" else Decimal(value)
-    except (ValueError, InvalidOperation):
-        return value
-
-
-def export_rows(survey: Survey) -> tuple[list[str], Iterator[list]]:
-    """The header and one row per response (oldest first), as the responses import reads them."""
-    questions = [q for q in survey.questions if q.type in ANSWERABLE and q.name]
-    header = [SUBMITTED_AT, *(q.name for q in questions)]
-    column = {q.id: index for index, q in enumerate(questions)}
-    kinds = {q.id: q.type for q in questions}
-    choices = {cid: (pos, name) for cid, pos, name in db.session.execute(
-        select(Choice.id, Choice.position, Choice.name).join(Question).where(Question.survey_id == survey.id))}
-    responses = db.session.execute(
-        select(Response.id, Response.submitted_at).where(Response.survey_id == survey.id)
-        .order_by(Response.submitted_at, Response.id)).all()
-    answers: dict[int, dict[int, list]] = {}
-    for response_id, question_id, choice_id, value in db.session.execute(
-            select(Answer.response_id, Answer.question_id, Answer.choice_id, Answer.value)
-            .join(Response, Response.id == Answer.response_id)
-            .where(Response.survey_id == survey.id).order_by(Answer.response_id, Answer.id)):
-        if question_id in column:
-            answers.setdefault(response_id, {}).setdefault(question_id, []).append(
-                choices.get(choice_id, (0, "")) if choice_id is not None else value)
-    tz = local_tz()
-
-    def rows() -> Iterator[list]:
-        for response_id, submitted_at in responses:
-            row: list[object] = [Verbatim(to_local(submitted_at, tz).isoformat())] + [""] * len(questions)
-            for question_id, values in answers.get(response_id, {}).items():
-                kind = kinds[question_id]
-                if kind in ("select_one", "select_multiple"):
-                    cell: object = " ".join(name for _, name in sorted(values) if name)
-                elif kind in ("integer", "decimal"):
-                    cell = _number(kind, values[0])
-                else:
-                    cell = values[0] if values[0] is not None else ""
-                row[column[question_id] + 1] = cell
-            yield row
-
-    return header, rows()
-
-
-def export_responses(survey: Survey, path: str | Path, *, actor=None) -> int:
-    """Write the responses file (CSV or XLSX by extension); returns the number of rows. Audited."""
-    path = Path(path)
-    if path.suffix.lower() not in (".csv", ".xlsx"):
-        raise TableError(f"formato de salida no reconocido «{path.suffix or path.name}»: use .csv o .xlsx")
-    header, rows = export_rows(survey)
-    materialized = list(rows)
-    try:
-        write_table(path, header, materialized)
-    except OSError as exc:
-        raise TableError(f"no se pudo escribir {path}: {exc.strerror or exc}") from None
-    audit.record(actor, "surveys.export", survey,
-                 {"rows": len(materialized), "format": path.suffix.lower().lstrip("."), "code": survey.code})
-    db.session.commit()
-    return len(materialized)
