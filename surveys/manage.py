@@ -12,11 +12,12 @@ from crm.contacts.forms import ConfirmForm
 from crm.errors import ImportProblems
 from crm.extensions import db
 from crm.pagination import paginate
-from crm.tabular import TableError, csv_bytes, xlsx_bytes
+from crm.tabular import TableError, xlsx_bytes
 from surveys import responses_io, services, summaries
 from surveys.forms import XLSFormUploadForm
 from surveys.models import Answer, Invitation, Survey
 from surveys.models import Response as SurveyResponse
+from surveys.responses_export import export_csv_bytes
 from surveys.xlsform import XLSFormError, read_xlsform, xlsform_bytes
 
 bp = Blueprint("surveys", __name__, url_prefix="/encuestas")
@@ -113,10 +114,13 @@ def export_responses(survey_id: int, fmt: str):
     survey = _survey(survey_id)
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    header, rows = responses_io.export_rows(survey)
-    rows = list(rows)
-    body = csv_bytes(header, rows) if fmt == "csv" else xlsx_bytes(header, rows, sheet_title="respuestas")
-    audit.record(current_user, "surveys.export", survey, {"format": fmt, "rows": len(rows), "code": survey.code})
+    if fmt == "csv":
+        body, count = export_csv_bytes(survey)  # the same bytes as csv_bytes(*export_rows(survey)), faster
+    else:
+        header, rows = responses_io.export_rows(survey)
+        rows = list(rows)
+        body, count = xlsx_bytes(header, rows, sheet_title="respuestas"), len(rows)
+    audit.record(current_user, "surveys.export", survey, {"format": fmt, "rows": count, "code": survey.code})
     db.session.commit()
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype,
