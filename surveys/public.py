@@ -15,12 +15,14 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from functools import cache
 
 import flask_babel
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import validate_csrf
+from limits import parse_many
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
@@ -37,33 +39,79 @@ LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 
 
 # --- rate limits -----------------------------------------------------------------------------------
+#
+# Two limits, counted here rather than by Flask-Limiter's decorators (whose generic evaluation, twice per
+# request, was about an eighth of a valid submission's CPU); the same strategy and storage as the rest of
+# the application (`limiter.limiter`), the same configuration, the same answers (429 through _too_many):
+# - failed token look-ups (404) count against the address; once over CRM_PUBLIC_MISS_LIMIT the address gets
+#   429 on every token page for a while. Valid traffic never counts: 50 people behind one NAT answering one
+#   open link all pass;
+# - the same rendered form (its submission key) posted again and again from one address: only repeats count
+#   (a first submission costs one read of an empty counter), over CRM_PUBLIC_REPEAT_LIMIT it gets 429.
+# A failing limiter storage lets respondents through (logged): a limiter outage must not stop an election
+# day's submissions.
+
+_MISS_SCOPE = "public-token-miss"
+_REPEAT_SCOPE = "public-repeat"
 
 
-def _miss_limit() -> str:
-    return current_app.config.get("CRM_PUBLIC_MISS_LIMIT", "20 per minute")
+@limiter.request_filter
+def _counted_here() -> bool:
+    """Flask-Limiter skips the respondent pages: their limits are counted below."""
+    return request.blueprint == "public"
 
 
-def _repeat_limit() -> str:
-    return current_app.config.get("CRM_PUBLIC_REPEAT_LIMIT", "10 per minute")
+@cache
+def _parsed_limits(spec: str) -> tuple:
+    return tuple(parse_many(spec))
 
 
-def _repeat_key() -> str:
-    return f"{get_remote_address()}|{request.form.get('_clave', '')}"
+def _limits(name: str, default: str) -> tuple:
+    return _parsed_limits(current_app.config.get(name) or default)
 
 
-def _no_submission_key() -> bool:
-    return submission.clean_submission_key(request.form.get("_clave")) is None
+def _limits_on() -> bool:
+    return bool(limiter.enabled and limiter.initialized)
 
 
-# Failed look-ups (404) count against the address; once over the limit the address gets 429 on every token
-# page for a while. Valid traffic never counts: 50 people behind one NAT answering one open link all pass.
-_token_misses = limiter.shared_limit(_miss_limit, scope="public-token-miss",
-                                     deduct_when=lambda response: response.status_code == 404)
-# The same rendered form posted again and again (its submission key) from one address.
-# Only repeats count (deduct_when): a first submission costs the limiter nothing, so valid traffic from
-# one NAT never fills its store (profiled: counting every POST was a quarter of a submission's time).
-_repeats = limiter.limit(_repeat_limit, key_func=_repeat_key, exempt_when=_no_submission_key,
-                         deduct_when=lambda response: bool(g.get("repeated_post")))
+@bp.before_request
+def _check_limits():
+    if not _limits_on():
+        return None
+    address = get_remote_address() or ""
+    key = submission.clean_submission_key(request.form.get("_clave")) if request.method == "POST" else None
+    g.public_limit_keys = (address, key)
+    try:
+        strategy = limiter.limiter
+        over = any(not strategy.test(item, _MISS_SCOPE, address)
+                   for item in _limits("CRM_PUBLIC_MISS_LIMIT", "20 per minute"))
+        if not over and key is not None:
+            over = any(not strategy.test(item, _REPEAT_SCOPE, address, key)
+                       for item in _limits("CRM_PUBLIC_REPEAT_LIMIT", "10 per minute"))
+    except Exception:  # the storage is unreachable: let the respondent through
+        current_app.logger.exception("Límites de las páginas de respuesta: el almacenamiento no responde")
+        return None
+    if over:
+        abort(429)
+    return None
+
+
+@bp.after_request
+def _count_limits(response):
+    keys = g.get("public_limit_keys")
+    if keys is None:
+        return response
+    address, key = keys
+    try:
+        if response.status_code == 404:
+            for item in _limits("CRM_PUBLIC_MISS_LIMIT", "20 per minute"):
+                limiter.limiter.hit(item, _MISS_SCOPE, address)
+        if key is not None and g.get("repeated_post"):
+            for item in _limits("CRM_PUBLIC_REPEAT_LIMIT", "10 per minute"):
+                limiter.limiter.hit(item, _REPEAT_SCOPE, address, key)
+    except Exception:
+        current_app.logger.exception("Límites de las páginas de respuesta: el almacenamiento no responde")
+    return response
 
 
 # --- language --------------------------------------------------------------------------------------
@@ -190,7 +238,6 @@ def _csrf_ok() -> bool:
 
 
 @bp.get("/<token>")
-@_token_misses
 def form(token: str):
     target = submission.find_target(token)
     if target is None:
@@ -208,36 +255,46 @@ def form(token: str):
 
 @bp.post("/<token>")
 @csrf.exempt  # checked below, so that a stale form comes back with its answers instead of a bare 400
-@_token_misses
-@_repeats
 def submit(token: str):
     target = submission.find_target(token)
     if target is None:
         return _not_found(_plain_language(request.form.get("_lang") or request.args.get("lang")))
     lang = _target_language(target, request.form.get("_lang") or request.args.get("lang"))
     key = submission.clean_submission_key(request.form.get("_clave"))
-    survey_id = target.survey.id
-    if submission.already_stored(key, survey_id):
-        g.repeated_post = True
-        return _thanks_redirect(token, lang)  # a double click or a resubmission: stored once already
+    # No look-up of the key before the insert: store() is idempotent (unique key). A repeated key is
+    # recognised where a first POST would not succeed, so a double click or a resubmission always ends on
+    # the thank-you page (never on an error or an "already answered/closed" page).
     state = submission.availability(target)
     if state:
+        if _repeated(key, target):
+            return _thanks_redirect(token, lang)
         return _unavailable(target, state, lang)
     view = submission.build_form(target.survey, lang, target.questions)
     result = submission.validate(view, request.form)
     csrf_ok = _csrf_ok()
     if not csrf_ok or not result.ok:
+        if _repeated(key, target):  # e.g. the questions changed since the first POST, or the session expired
+            return _thanks_redirect(token, lang)
         return _render_form(token, view, key=key or submission.new_submission_key(), values=result.values,
                             errors=result.errors, expired=not csrf_ok, offered=target.survey.languages,
                             status=422)
     outcome = submission.store(target, result.answers, lang=lang, submission_key=key)
-    if outcome == "used":
+    if outcome == "duplicate":
+        g.repeated_post = True  # counted by the repeat limiter
+    elif outcome == "used":
         return _unavailable(target, "used", lang)
     return _thanks_redirect(token, lang)
 
 
+def _repeated(key: str | None, target: Target) -> bool:
+    """This form (its submission key) was stored already: a double click or a resubmission."""
+    if submission.already_stored(key, target.survey.id):
+        g.repeated_post = True  # counted by the repeat limiter
+        return True
+    return False
+
+
 @bp.get("/<token>/gracias")
-@_token_misses
 def thanks(token: str):
     target = submission.find_target(token)
     if target is None:
