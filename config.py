@@ -76,7 +76,9 @@ class Config:
     # held back only while someone is guessing, and for at most the window.
     CRM_LOGIN_ACCOUNT_LIMIT = os.environ.get("CRM_LOGIN_ACCOUNT_LIMIT") or "10 per 15 minutes"
     # Respondent pages: failed token look-ups per address, and the same form posted again and again.
-    CRM_PUBLIC_MISS_LIMIT = os.environ.get("CRM_PUBLIC_MISS_LIMIT") or "20 per minute"
+    CRM_PUBLIC_MISS_LIMIT = os.environ.get("CRM_PUBLIC_MISS_LIMIT") or "20 per minute"  # per browser
+    # ... and per address, all browsers together (one NAT on election day: hundreds of people)
+    CRM_PUBLIC_MISS_ADDRESS_LIMIT = os.environ.get("CRM_PUBLIC_MISS_ADDRESS_LIMIT") or "300 per minute"
     CRM_PUBLIC_REPEAT_LIMIT = os.environ.get("CRM_PUBLIC_REPEAT_LIMIT") or "10 per minute"
     # Number of reverse proxies in front of the app (X-Forwarded-For/-Proto trusted from that many hops).
     CRM_PROXIES = int(os.environ.get("CRM_PROXIES") or 0)

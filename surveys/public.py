@@ -6,7 +6,7 @@ Views parse the request, call surveys.submission, render. The rules (CONTRACTS.m
 - unknown token: 404 with a kind page; used link, draft, closed or not yet open: a page that says so;
 - CSRF failure (a form left open for hours): the form comes back with the answers and a message;
 - a repeated POST stores nothing (submission key); a personal link is used up atomically;
-- failed token look-ups are rate-limited per address, valid traffic never is;
+- failed token look-ups are rate-limited per browser and, more loosely, per address; valid traffic never is;
 - tokens never reach the logs (see _RedactTokens).
 """
 
@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import traceback
 from functools import cache
 
 import flask_babel
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import validate_csrf
@@ -43,15 +44,21 @@ LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 # Two limits, counted here rather than by Flask-Limiter's decorators (whose generic evaluation, twice per
 # request, was about an eighth of a valid submission's CPU); the same strategy and storage as the rest of
 # the application (`limiter.limiter`), the same configuration, the same answers (429 through _too_many):
-# - failed token look-ups (404) count against the address; once over CRM_PUBLIC_MISS_LIMIT the address gets
-#   429 on every token page for a while. Valid traffic never counts: 50 people behind one NAT answering one
-#   open link all pass;
+# - failed token look-ups (404) count against the browser (the address plus a random id kept in its session
+#   cookie) and against the address. Over CRM_PUBLIC_MISS_LIMIT (20 a minute) that browser gets 429 on every
+#   token page for a while; over CRM_PUBLIC_MISS_ADDRESS_LIMIT (300 a minute) the whole address does. On an
+#   election day hundreds of people answer from behind one NAT: a few of them with a mistyped link hold back
+#   only themselves, and a guesser that drops its cookies is still held to the address limit (tokens have
+#   256 bits: the limits keep the noise down, they are not what makes guessing hopeless). Valid traffic
+#   never counts;
 # - the same rendered form (its submission key) posted again and again from one address: only repeats count
 #   (a first submission costs one read of an empty counter), over CRM_PUBLIC_REPEAT_LIMIT it gets 429.
 # A failing limiter storage lets respondents through (logged): a limiter outage must not stop an election
 # day's submissions.
 
 _MISS_SCOPE = "public-token-miss"
+_ADDRESS_MISS_SCOPE = "public-token-miss-address"
+_BROWSER = "_navegador"  # the session key of the browser's random id
 _REPEAT_SCOPE = "public-repeat"
 
 
@@ -80,11 +87,15 @@ def _check_limits():
         return None
     address = get_remote_address() or ""
     key = submission.clean_submission_key(request.form.get("_clave")) if request.method == "POST" else None
-    g.public_limit_keys = (address, key)
+    browser = session.get(_BROWSER) or ""
+    g.public_limit_keys = (address, browser, key)
     try:
         strategy = limiter.limiter
-        over = any(not strategy.test(item, _MISS_SCOPE, address)
-                   for item in _limits("CRM_PUBLIC_MISS_LIMIT", "20 per minute"))
+        over = any(not strategy.test(item, _ADDRESS_MISS_SCOPE, address)
+                   for item in _limits("CRM_PUBLIC_MISS_ADDRESS_LIMIT", "300 per minute"))
+        if not over and browser:
+            over = any(not strategy.test(item, _MISS_SCOPE, address, browser)
+                       for item in _limits("CRM_PUBLIC_MISS_LIMIT", "20 per minute"))
         if not over and key is not None:
             over = any(not strategy.test(item, _REPEAT_SCOPE, address, key)
                        for item in _limits("CRM_PUBLIC_REPEAT_LIMIT", "10 per minute"))
@@ -101,11 +112,15 @@ def _count_limits(response):
     keys = g.get("public_limit_keys")
     if keys is None:
         return response
-    address, key = keys
+    address, browser, key = keys
     try:
         if response.status_code == 404:
+            for item in _limits("CRM_PUBLIC_MISS_ADDRESS_LIMIT", "300 per minute"):
+                limiter.limiter.hit(item, _ADDRESS_MISS_SCOPE, address)
+            if not browser:  # the browser's first miss: from now on it is counted on its own
+                browser = session[_BROWSER] = secrets.token_urlsafe(12)
             for item in _limits("CRM_PUBLIC_MISS_LIMIT", "20 per minute"):
-                limiter.limiter.hit(item, _MISS_SCOPE, address)
+                limiter.limiter.hit(item, _MISS_SCOPE, address, browser)
         if key is not None and g.get("repeated_post"):
             for item in _limits("CRM_PUBLIC_REPEAT_LIMIT", "10 per minute"):
                 limiter.limiter.hit(item, _REPEAT_SCOPE, address, key)
