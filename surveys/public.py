@@ -27,6 +27,7 @@ from limits import parse_many
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
+from crm import skip_session_refresh
 from crm.contacts.privacy import current_notice
 from crm.extensions import csrf, db, limiter
 from crm.timeutil import to_local, tz_name
@@ -298,6 +299,7 @@ def submit(token: str):
         g.repeated_post = True  # counted by the repeat limiter
     elif outcome == "used":
         return _unavailable(target, "used", lang)
+    skip_session_refresh()  # the thank-you page refreshes the session cookie
     return _thanks_redirect(token, lang)
 
 

@@ -93,3 +93,19 @@ def test_sqlite_busy_timeout_comes_from_the_configuration(tmp_path, monkeypatch)
         with db.engine.connect() as connection:
             assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 7500
         db.engine.dispose()
+
+
+def test_the_database_check_at_start_works_for_a_second_app(tmp_path, monkeypatch):
+    """crm.text (a submodule) once shadowed sqlalchemy's `text` in the factory's namespace."""
+    import crm.text  # noqa: F401
+    from config import Config
+    from crm import create_app
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/twice.db")
+    monkeypatch.setenv("CRM_INSTANCE_PATH", str(tmp_path / "instance"))
+    for _ in range(2):
+        app = create_app(Config, CRM_CHECK_DATABASE_AT_START=True, SECRET_KEY="x" * 32)
+        with app.app_context():
+            from crm.extensions import db
+
+            db.engine.dispose()

@@ -271,3 +271,21 @@ def test_concurrent_repeats_of_one_form_store_one_response(app, survey):
     db.session.expire_all()
     assert statuses == [303] * 8
     assert count_responses() == 1
+
+
+def test_a_stored_answer_does_not_resend_an_unchanged_session_cookie(app_with):
+    with app_with(WTF_CSRF_ENABLED=True) as app:  # the session holds the CSRF token, as in production
+        client = app.test_client()
+        survey = make_survey(state="open")
+        assert "session=" in client.get(f"/r/{survey.open_token}").headers.get("Set-Cookie", "")
+        response = answer(client, survey.open_token, {"q_calidad": "buena"})
+        assert response.status_code == 303 and count_responses() == 1
+        assert "Set-Cookie" not in response.headers  # the thank-you page refreshes it
+        thanks = client.get(response.headers["Location"])
+        assert "session=" in thanks.headers.get("Set-Cookie", "")
+
+
+def test_staff_pages_still_refresh_the_idle_timeout_on_every_request(client, login_as):
+    login_as("staff")
+    for _ in range(2):
+        assert "session=" in client.get("/").headers.get("Set-Cookie", "")
