@@ -236,21 +236,30 @@ def _phase(job: Job, state: dict, phase: str, **values) -> None:
 # --- the tasks -----------------------------------------------------------------------------------
 
 
-@huey.task(name="importar.revisar")
-def validate_import(owner_id: int, token: str) -> None:
-    """Dry run: read the file, validate every row, record the preview or the problems."""
+def _run_step(owner_id: int, token: str, step: str, body: Callable[[Job, dict], None]) -> None:
+    """One task's step of a job, in an application context: only from the phase that queued it (a retried
+    or duplicated task does nothing), the writing step claimed once, audited with the asking request's
+    address; an unexpected error rolls back and shows "falló"."""
     with app_context():
         job = Job(owner_id, token)
         state = job.load()
-        if not state or state.get("phase") != "en cola" or state.get("step") != "revision":
-            return  # already validated (a retried task) or purged
+        if not state or state.get("phase") != "en cola" or state.get("step") != step:
+            return  # already done (a retried task) or purged
+        if step == "escritura" and not job.claim(job.writing):
+            return  # this job's write already ran or is running
         try:
             with audit.client_address(state.get("address")):
-                _validate(job, state)
+                body(job, state)
         except Exception:
             db.session.rollback()
-            current_app.logger.exception("import job %s-%s: validation failed", owner_id, token)
+            current_app.logger.exception("import job %s-%s: %s failed", owner_id, token, step)
             _phase(job, state, "falló", message=FAILED_UNEXPECTEDLY)
+
+
+@huey.task(name="importar.revisar")
+def validate_import(owner_id: int, token: str) -> None:
+    """Dry run: read the file, validate every row, record the preview or the problems."""
+    _run_step(owner_id, token, "revision", _validate)
 
 
 def _validate(job: Job, state: dict) -> None:
@@ -291,20 +300,7 @@ def _validate(job: Job, state: dict) -> None:
 @huey.task(name="importar.escribir")
 def write_import(owner_id: int, token: str) -> None:
     """The confirmed import: all rows in one transaction, or nothing."""
-    with app_context():
-        job = Job(owner_id, token)
-        state = job.load()
-        if not state or state.get("phase") != "en cola" or state.get("step") != "escritura":
-            return
-        if not job.claim(job.writing):
-            return  # this job's write already ran or is running (a duplicated or retried task)
-        try:
-            with audit.client_address(state.get("address")):
-                _write(job, state)
-        except Exception:
-            db.session.rollback()
-            current_app.logger.exception("import job %s-%s: write failed", owner_id, token)
-            _phase(job, state, "falló", message=FAILED_UNEXPECTEDLY)
+    _run_step(owner_id, token, "escritura", _write)
 
 
 def _write(job: Job, state: dict) -> None:
