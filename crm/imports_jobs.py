@@ -236,7 +236,7 @@ def _phase(job: Job, state: dict, phase: str, **values) -> None:
 # --- the tasks -----------------------------------------------------------------------------------
 
 
-def _run_step(owner_id: int, token: str, step: str, body: Callable[[Job, dict], None]) -> None:
+def _run_step(owner_id: int, token: str, step: str, body: Callable[[Job, dict, Kind, object], None]) -> None:
     """One task's step of a job, in an application context: only from the phase that queued it (a retried
     or duplicated task does nothing), the writing step claimed once, audited with the asking request's
     address; an unexpected error rolls back and shows "falló"."""
@@ -248,8 +248,14 @@ def _run_step(owner_id: int, token: str, step: str, body: Callable[[Job, dict], 
         if step == "escritura" and not job.claim(job.writing):
             return  # this job's write already ran or is running
         try:
+            from crm.auth.models import User
+
+            spec, actor = resolve_kind(state["kind"]), db.session.get(User, job.owner_id)
+            if spec is None or actor is None:
+                _phase(job, state, "falló", message=_gone(spec, actor))
+                return
             with audit.client_address(state.get("address")):
-                body(job, state)
+                body(job, state, spec, actor)
         except Exception:
             db.session.rollback()
             current_app.logger.exception("import job %s-%s: %s failed", owner_id, token, step)
@@ -262,14 +268,7 @@ def validate_import(owner_id: int, token: str) -> None:
     _run_step(owner_id, token, "revision", _validate)
 
 
-def _validate(job: Job, state: dict) -> None:
-    from crm.auth.models import User
-
-    spec = resolve_kind(state["kind"])
-    actor = db.session.get(User, job.owner_id)
-    if spec is None or actor is None:
-        _phase(job, state, "falló", message=_gone(spec, actor))
-        return
+def _validate(job: Job, state: dict, spec: Kind, actor) -> None:
     _phase(job, state, "leyendo")
     if not job.upload.exists():
         _phase(job, state, "falló", message="El archivo subido ya no está en el servidor (los archivos sin "
@@ -303,14 +302,7 @@ def write_import(owner_id: int, token: str) -> None:
     _run_step(owner_id, token, "escritura", _write)
 
 
-def _write(job: Job, state: dict) -> None:
-    from crm.auth.models import User
-
-    spec = resolve_kind(state["kind"])
-    actor = db.session.get(User, job.owner_id)
-    if spec is None or actor is None:
-        _phase(job, state, "falló", message=_gone(spec, actor))
-        return
+def _write(job: Job, state: dict, spec: Kind, actor) -> None:
     _phase(job, state, "escribiendo", done=0, total=state.get("to_write"))
     try:
         table = read_table(job.upload)
