@@ -1,7 +1,7 @@
 """Configuration read from the environment (see ../shared/CONTRACTS.md).
 
 No secrets live in code: SECRET_KEY comes from the environment or is generated
-once and kept in the instance folder (see crm.create_app).
+once and kept in the instance folder (see crm.app.create_app).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class Config:
     # Run the tasks inside the request that enqueues them (tests): no consumer needed.
     CRM_TASKS_IMMEDIATE = _bool("CRM_TASKS_IMMEDIATE", default=False)
     # Start a consumer thread inside the web process at its first request (`make run`, one-machine demos);
-    # production runs `flask --app wsgi tasks worker` (or `huey_consumer crm.tasks.huey`) as its own process.
+    # production runs `flask --app wsgi tasks worker` (or `huey_consumer crm.core.tasks.huey`) as its own process.
     CRM_TASKS_IN_PROCESS = _bool("CRM_TASKS_IN_PROCESS", default=False)
 
     # Rate limits.

@@ -1,5 +1,5 @@
 """WSGI entry point: gunicorn wsgi:app, flask --app wsgi."""
 
-from crm import create_app
+from crm.app import create_app
 
 app = create_app()

@@ -40,7 +40,7 @@ def note(message: str) -> None:
 def make_app(url: str, **overrides):
     """The real application factory with the test configuration (CSRF and rate limits off: no HTTP here)."""
     import config
-    from crm import create_app
+    from crm.app import create_app
 
     return create_app(config.TestConfig, SQLALCHEMY_DATABASE_URI=url, CRM_TIMEZONE="America/Mexico_City",
                       **overrides)
@@ -50,7 +50,7 @@ def migrate(url: str) -> None:
     """Builds the schema with the real migrations (flask_migrate.upgrade), as tests/conftest.py does."""
     from flask_migrate import upgrade
 
-    from crm.extensions import db
+    from crm.core.extensions import db
 
     app = make_app(url)
     with app.app_context():
@@ -243,7 +243,7 @@ DOMAINS = ("gmail.com", "hotmail.com", "outlook.com", "yahoo.com.mx", "iecm.mx",
 
 
 def ascii_slug(text: str) -> str:
-    from crm.text import fold
+    from crm.core.text import fold
 
     return "".join(ch for ch in fold(text) if ch.isalnum())
 

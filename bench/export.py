@@ -7,7 +7,7 @@ Builds a SQLite database through the real migrations with one survey of eight an
 (three select_one, one select_multiple, integer, decimal, date, text) and N responses with their answers
 (SQLAlchemy Core executemany, one transaction). Then, per format:
 
-- platform: surveys.responses_io.export_responses(survey, path): the service behind the staff download and
+- platform: surveys.responses.imports.export_responses(survey, path): the service behind the staff download and
   the CLI (queries, one row per response in local time, formula neutralisation, write, audit entry);
 - floor: pandas writing a DataFrame that holds the same table (the platform's own rows, built before the
   clock starts): DataFrame.to_csv, and DataFrame.to_excel with the same engine (openpyxl).
@@ -34,7 +34,7 @@ def build(db, responses: int, seed: int = 11) -> int:
     """One open survey and `responses` responses with their answers; returns the survey id."""
     from sqlalchemy import insert
 
-    from crm.timeutil import utcnow
+    from crm.core.timeutil import utcnow
     from surveys.models import Answer, Choice, Question, Response, Survey
 
     rng = random.Random(seed)
@@ -93,7 +93,7 @@ def build(db, responses: int, seed: int = 11) -> int:
 
 def platform_export(db, survey_id: int, path: Path) -> int:
     from surveys.models import Survey
-    from surveys.responses_io import export_responses
+    from surveys.responses.imports import export_responses
 
     try:
         return export_responses(db.session.get(Survey, survey_id), path)
@@ -106,7 +106,7 @@ def the_frame(db, survey_id: int):
     import pandas as pd
 
     from surveys.models import Survey
-    from surveys.responses_io import export_rows
+    from surveys.responses.imports import export_rows
 
     header, rows = export_rows(db.session.get(Survey, survey_id))
     frame = pd.DataFrame(list(rows), columns=header)
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     responses = args.responses or (10_000 if args.quick else 100_000)
     runs = {"csv": args.runs or (1 if args.quick else 3), "xlsx": args.xlsx_runs or 1}
 
-    from crm.extensions import db
+    from crm.core.extensions import db
 
     with tempfile.TemporaryDirectory(prefix="bench-export-") as folder:
         folder = Path(folder)

@@ -8,7 +8,7 @@ written several ways, e-mails, Mexican phones without country code and foreign o
 by name or code, alcaldías, networks, organizations with acronyms, positions, languages, consent dates)
 and times, on a fresh copy of the migrated SQLite schema each run:
 
-- platform: crm.contacts.importer.import_contacts_file(path): read the CSV, validate every row, match,
+- platform: crm.contacts.imports.pipeline.import_contacts_file(path): read the CSV, validate every row, match,
   plan, write in one transaction (the service the CLI and the web import call);
 - floor: raw sqlite3 multi-row INSERTs (2,000 rows a statement), in one transaction, of exactly the rows the platform stored (people,
   e-mails, phones, networks, memberships, organizations, affiliations, consents), read back from the
@@ -118,9 +118,9 @@ def write_file(path: Path, count: int) -> None:
 def run_platform(db_path: Path, file_path: Path, rows: int) -> tuple[float, float]:
     from sqlalchemy import func, select
 
-    from crm.contacts.importer import import_contacts_file
+    from crm.contacts.imports.pipeline import import_contacts_file
     from crm.contacts.models import Person
-    from crm.extensions import db
+    from crm.core.extensions import db
 
     app = make_app(f"sqlite:///{db_path}")
     with app.app_context():

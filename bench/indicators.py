@@ -8,7 +8,7 @@ Core executemany, one transaction) responses spread over the local year 2025 (an
 it) to 12 surveys of the three satisfaction components: three indicator questions and one text
 question per response. Then it times, median of --runs runs each, alternating:
 
-- platform: surveys.indicators.compute_report(2025): every level and period (satisfaction,
+- platform: crm.indicators.compute.compute_report(2025): every level and period (satisfaction,
   activities, requests), as the dashboard and the CLI compute it;
 - floor: one SQL statement computing the same satisfaction counts per component and local quarter.
 
@@ -67,10 +67,10 @@ def build(db, answers: int, seed: int = 2025) -> dict:
     """Program, surveys and `answers` answers (Core inserts); returns what was inserted."""
     from sqlalchemy import insert
 
+    from crm.core.text import fold
+    from crm.core.timeutil import local_midnight_utc
     from crm.events.models import Activity, PartnerRequest
     from crm.program import services as program_services
-    from crm.text import fold
-    from crm.timeutil import local_midnight_utc
     from surveys.models import Answer, Choice, Question, Response, Survey
 
     rng = random.Random(seed)
@@ -154,7 +154,7 @@ def build(db, answers: int, seed: int = 2025) -> dict:
 def floor_counts(db) -> dict:
     from sqlalchemy import text
 
-    from surveys.indicators import quarter_start_instants
+    from crm.indicators.compute import quarter_start_instants
 
     bounds = [b.strftime(STORED) for b in quarter_start_instants(YEAR)]
     params = {f"b{i}": b for i, b in enumerate(bounds)} | {"year": YEAR}
@@ -164,7 +164,7 @@ def floor_counts(db) -> dict:
 
 
 def platform_report(db) -> dict:
-    from surveys.indicators import compute_report
+    from crm.indicators.compute import compute_report
 
     try:
         return compute_report(YEAR)
@@ -199,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     from flask_migrate import upgrade
 
     import config
-    from crm import create_app
-    from crm.extensions import db
+    from crm.app import create_app
+    from crm.core.extensions import db
 
     with tempfile.TemporaryDirectory(prefix="bench-indicators-") as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"

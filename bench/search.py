@@ -9,7 +9,7 @@ blocked or anonymised records. 200 queries drawn from that data: full names with
 without accents or in lower case, single surnames, partial words, e-mail fragments (with @), phone
 digits written in several ways, and a few that match nothing.
 
-- platform: crm.pagination.paginate(crm.contacts.search.people_query(PeopleFilter(q=...)), per_page=25,
+- platform: crm.core.pagination.paginate(crm.contacts.search.people_query(PeopleFilter(q=...)), per_page=25,
   page=1): what the people list runs (the count, the first page ordered by name, the e-mails, phones and
   memberships of the page), through the ORM;
 - floor: the same search written by hand in SQL on a raw sqlite3 connection, through the same FTS5
@@ -57,8 +57,8 @@ def build(db, people: int, seed: int = 5) -> dict:
     from sqlalchemy import insert
 
     from crm.contacts.models import Membership, Network, Person, PersonEmail, PersonPhone
-    from crm.text import fold
-    from crm.timeutil import utcnow
+    from crm.core.text import fold
+    from crm.core.timeutil import utcnow
 
     rng = random.Random(seed)
     networks = [Network(code="rvc", name="Red Voto Chilango"), Network(code="observacion", name="Red de Observación")]
@@ -117,7 +117,7 @@ def build(db, people: int, seed: int = 5) -> dict:
 
 def queries(samples: dict, count: int = 200, seed: int = 9) -> list[str]:
     """Varied queries: names with/without accents, partial words, e-mail fragments, phone digits, misses."""
-    from crm.text import fold
+    from crm.core.text import fold
 
     rng = random.Random(seed)
     out: list[str] = []
@@ -150,7 +150,7 @@ def queries(samples: dict, count: int = 200, seed: int = 9) -> list[str]:
 
 def platform_search(q: str) -> tuple[int, list[int]]:
     from crm.contacts.search import PeopleFilter, people_query
-    from crm.pagination import paginate
+    from crm.core.pagination import paginate
 
     page = paginate(people_query(PeopleFilter(q=q)), per_page=PER_PAGE, page=1)
     for person in page.items:  # what the table shows: loaded up front, no query here
@@ -183,7 +183,7 @@ def _containing(table: str, key: str, fts: str, terms: list[str]) -> tuple[list[
 
 
 def floor_search(connection: sqlite3.Connection, q: str) -> tuple[int, list[int]]:
-    from crm.text import fold
+    from crm.core.text import fold
 
     q = q.strip()
     found, params = [], []  # person ids, one SELECT per kind of match
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     people = args.people or (10_000 if args.quick else 100_000)
 
-    from crm.extensions import db
+    from crm.core.extensions import db
 
     with tempfile.TemporaryDirectory(prefix="bench-search-") as folder:
         schema = SqliteSchema(folder)

@@ -160,7 +160,7 @@ def floor_app():
 
 
 def create_survey(url: str) -> int:
-    from crm.extensions import db
+    from crm.core.extensions import db
     from surveys.models import Choice, Question, Survey
 
     app = make_app(url)

@@ -35,13 +35,13 @@ from bench.submissions import ANSWER_ROWS, ANSWERS, TOKEN, count_stored, create_
 
 def platform_app(url: str):
     import config
-    from crm import create_app
+    from crm.app import create_app
 
     return create_app(config.Config, SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=secrets.token_hex(32),
                       CRM_TIMEZONE="America/Mexico_City", RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
                       WTF_CSRF_ENABLED=True, TESTING=False,
                       # the start-up check is off: in a process that already made an app (create_survey),
-                      # `crm.text` (the submodule) has replaced `sqlalchemy.text` in crm/__init__.py's namespace
+                      # `crm.core.text` (the submodule) has replaced `sqlalchemy.text` in crm/__init__.py's namespace
                       # and _check_database fails with "'module' object is not callable"
                       CRM_CHECK_DATABASE_AT_START=False)
 

@@ -8,8 +8,8 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.contacts.models import _in
-from crm.extensions import db
-from crm.timeutil import utcnow
+from crm.core.extensions import db
+from crm.core.timeutil import utcnow
 
 QUESTION_TYPES = ("select_one", "select_multiple", "text", "integer", "decimal", "date", "note",
                   "begin_group", "end_group")
@@ -47,8 +47,8 @@ class Survey(db.Model):
     pre_survey_id: Mapped[int | None] = mapped_column(ForeignKey("survey.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    # bumped by every change to the questions or choices (surveys.builder, XLSForm import), so that
-    # per-process caches of the question definitions (surveys.submission) notice edits
+    # bumped by every change to the questions or choices (surveys.builder.questions, XLSForm import), so that
+    # per-process caches of the question definitions (surveys.respond.submission) notice edits
     questions_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     questions: Mapped[list[Question]] = relationship(

@@ -12,12 +12,12 @@ import unicodedata
 
 from sqlalchemy import select
 
-from crm import audit
-from crm.errors import DomainError
-from crm.extensions import db
-from crm.timeutil import utcnow
+from crm.core import audit
+from crm.core.errors import DomainError
+from crm.core.extensions import db
+from crm.core.timeutil import utcnow
 from surveys.models import Choice, Invitation, Question, Survey
-from surveys.xlsform import ChoiceDef, FormDefinition, QuestionDef
+from surveys.xlsform.reader import ChoiceDef, FormDefinition, QuestionDef
 
 COMPONENTS = ("AI3", "AI5", "AI6")
 MAX_CODE = 80

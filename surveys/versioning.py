@@ -1,7 +1,7 @@
 """`survey.questions_version`: bumped in the same flush as any change to a survey's questions or choices.
 
 The respondent pages cache a survey's question definitions per worker, keyed by the survey's id and
-questions_version (surveys.submission_questions): the next request reads the survey row, sees the new
+questions_version (surveys.respond.questions): the next request reads the survey row, sees the new
 version and loads the questions again. Bumping is done here, once, for every ORM session: a `before_flush`
 listener finds the surveys of every new, changed or deleted Question and Choice of the flush (through the
 objects or their foreign keys, old values included: a choice removed from its question, a question moved
@@ -12,7 +12,7 @@ flush) and deleted ones are left alone.
 Only the ORM is seen: a Core `insert(Question)`, `update(Choice)` or `delete(...)` statement, or a bulk
 operation, must call `bump_questions_version(survey_id)` itself, in the same transaction.
 
-Imported by surveys.submission (hence by the app factory's blueprints); importing it twice registers
+Imported by surveys.respond.submission (hence by the app factory's blueprints); importing it twice registers
 nothing twice.
 """
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import Session
 
-from crm.extensions import db
+from crm.core.extensions import db
 from surveys.models import Choice, Question, Survey
 
 

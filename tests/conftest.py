@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import text
 
 from config import TestConfig
-from crm import create_app
-from crm.extensions import db
+from crm.app import create_app
+from crm.core.extensions import db
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

@@ -9,7 +9,7 @@ import itertools
 import secrets
 from datetime import date
 
-from crm.extensions import db
+from crm.core.extensions import db
 
 PASSWORD = "Una frase de paso larga 42"
 _seq = itertools.count(1)
@@ -45,7 +45,7 @@ def make_network(code: str = "rvc"):
 
 def make_organization(name: str | None = None, **kwargs):
     from crm.contacts.models import Organization
-    from crm.text import fold
+    from crm.core.text import fold
 
     name = name or f"Organización {n()}"
     acronym = kwargs.pop("acronym", None)
@@ -59,7 +59,7 @@ def make_organization(name: str | None = None, **kwargs):
 def make_person(given_name: str = "Rosa", first_surname: str | None = None, email: str | None = "auto",
                 phone: str | None = None, networks: tuple[str, ...] = (), **kwargs):
     from crm.contacts.models import Membership, Person, PersonEmail, PersonPhone
-    from crm.text import fold
+    from crm.core.text import fold
 
     first_surname = first_surname or f"Téllez{n()}"
     person = Person(given_name=given_name, first_surname=first_surname,
@@ -88,9 +88,9 @@ def load_program(year: int = 2025):
 
 
 def make_activity(code: str = "AI2.2", on: date = date(2025, 2, 1), title: str | None = None, **kwargs):
+    from crm.core.text import fold
     from crm.events.models import Activity
     from crm.program.services import action_line_by_code
-    from crm.text import fold
 
     line = action_line_by_code(on.year, code)
     if line is None:

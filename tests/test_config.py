@@ -62,8 +62,8 @@ def test_secret_key_is_not_a_constant_in_code():
 def test_trusted_proxy_gives_the_clients_address_to_audit_and_limits(app_with):
     from sqlalchemy import select
 
-    from crm.audit import AuditEntry
-    from crm.extensions import db
+    from crm.core.audit import AuditEntry
+    from crm.core.extensions import db
 
     for proxies, expected in ((0, "127.0.0.1"), (1, "203.0.113.7")):
         with app_with(CRM_PROXIES=proxies) as app:
@@ -77,8 +77,8 @@ def test_sqlite_busy_timeout_comes_from_the_configuration(tmp_path, monkeypatch)
     from sqlalchemy import text
 
     from config import Config
-    from crm import create_app
-    from crm.extensions import db
+    from crm.app import create_app
+    from crm.core.extensions import db
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/busy.db")
     monkeypatch.setenv("CRM_INSTANCE_PATH", str(tmp_path / "instance"))
@@ -96,16 +96,16 @@ def test_sqlite_busy_timeout_comes_from_the_configuration(tmp_path, monkeypatch)
 
 
 def test_the_database_check_at_start_works_for_a_second_app(tmp_path, monkeypatch):
-    """crm.text (a submodule) once shadowed sqlalchemy's `text` in the factory's namespace."""
-    import crm.text  # noqa: F401
+    """crm.core.text (a submodule) once shadowed sqlalchemy's `text` in the factory's namespace."""
+    import crm.core.text  # noqa: F401
     from config import Config
-    from crm import create_app
+    from crm.app import create_app
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/twice.db")
     monkeypatch.setenv("CRM_INSTANCE_PATH", str(tmp_path / "instance"))
     for _ in range(2):
         app = create_app(Config, CRM_CHECK_DATABASE_AT_START=True, SECRET_KEY="x" * 32)
         with app.app_context():
-            from crm.extensions import db
+            from crm.core.extensions import db
 
             db.engine.dispose()

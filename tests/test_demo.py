@@ -1,7 +1,7 @@
 from sqlalchemy import func, select
 
-from crm.demo import load_demo
-from crm.extensions import db
+from crm.app.demo import load_demo
+from crm.core.extensions import db
 
 
 def table_counts():

@@ -8,8 +8,8 @@ from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from crm.extensions import db
-from crm.timeutil import utcnow
+from crm.core.extensions import db
+from crm.core.timeutil import utcnow
 
 
 class Role(enum.StrEnum):

@@ -52,7 +52,7 @@ def permission_required(permission: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from crm.extensions import login_manager
+                from crm.core.extensions import login_manager
 
                 return login_manager.unauthorized()
             if not current_user.can(permission):

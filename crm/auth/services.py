@@ -8,11 +8,11 @@ from pathlib import Path
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
-from crm import audit
 from crm.auth.models import Role, User
-from crm.errors import DomainError
-from crm.extensions import db
-from crm.timeutil import utcnow
+from crm.core import audit
+from crm.core.errors import DomainError
+from crm.core.extensions import db
+from crm.core.timeutil import utcnow
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256

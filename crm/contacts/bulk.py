@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select, update
 
-from crm import audit
 from crm.contacts.catalogs import MEMBERSHIP_STATUSES
 from crm.contacts.models import Membership, Network, Person, Tag, person_tag
 from crm.contacts.search import PeopleFilter, filtered
 from crm.contacts.services import ContactsError
-from crm.extensions import db
-from crm.text import clean, fold
+from crm.core import audit
+from crm.core.extensions import db
+from crm.core.text import clean, fold
 
 
 def selected_ids(f: PeopleFilter) -> list[int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm.text import fold, fold_compact
+from crm.core.text import fold, fold_compact
 
 ALCALDIAS = (
     "Álvaro Obregón", "Azcapotzalco", "Benito Juárez", "Coyoacán", "Cuajimalpa de Morelos", "Cuauhtémoc",

@@ -4,8 +4,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from crm.cli_support import ACTOR, fail, run_import
-from crm.tabular import TableError
+from crm.core.cli import ACTOR, fail, run_import
+from crm.core.tabular import TableError
 
 contacts_cli = AppGroup("contacts", help="Personas: importar y exportar.")
 
@@ -17,7 +17,7 @@ PROGRESS_FROM = 5000  # rows; smaller files finish before a bar would help
 @click.option("--dry-run", is_flag=True, help="Valida e informa sin escribir nada.")
 def import_command(file: str, dry_run: bool) -> None:
     """Importa personas desde FILE (CSV o XLSX); con un solo problema no se escribe nada."""
-    from crm.contacts.importer import import_contacts
+    from crm.contacts.imports.pipeline import import_contacts
 
     def run(table):
         if len(table.rows) < PROGRESS_FROM:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
-from crm import audit
 from crm.contacts.models import (
     ArcoRequest,
     Person,
@@ -14,9 +13,10 @@ from crm.contacts.models import (
     person_tag,
 )
 from crm.contacts.services import ContactsError
+from crm.core import audit
+from crm.core.extensions import db
+from crm.core.text import fold
 from crm.events.models import Attendance, Participant
-from crm.extensions import db
-from crm.text import fold
 from surveys.models import Invitation, Response
 
 MERGE_FIELDS = ("given_name", "first_surname", "second_surname", "sex", "country", "state", "city", "alcaldia",

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import Select, func, select
 
 from crm.contacts.catalogs import NETWORKS
-from crm.contacts.importer import COLUMNS
+from crm.contacts.imports.pipeline import COLUMNS
 from crm.contacts.models import (
     Affiliation,
     Consent,
@@ -23,9 +23,9 @@ from crm.contacts.models import (
     PersonEmail,
     PersonPhone,
 )
-from crm.extensions import db
-from crm.tabular import TableError, Verbatim, write_table
-from crm.timeutil import to_local
+from crm.core.extensions import db
+from crm.core.tabular import TableError, Verbatim, write_table
+from crm.core.timeutil import to_local
 
 _NETWORK_ORDER = {code: index for index, code in enumerate(NETWORKS)}
 
@@ -94,7 +94,7 @@ def _latest_affiliations(only: Select | None = None) -> dict[int, tuple[str, str
 
 def export_contacts(path: str | Path, *, actor=None) -> int:
     """Write every active person to FILE (CSV or XLSX by extension); returns the number of rows."""
-    from crm import audit
+    from crm.core import audit
 
     path = Path(path)
     if path.suffix.lower() not in (".csv", ".xlsx"):

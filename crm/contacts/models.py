@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.extensions import db
-from crm.timeutil import utcnow
+from crm.core.extensions import db
+from crm.core.timeutil import utcnow
 
 
 def _in(column: str, values) -> str:

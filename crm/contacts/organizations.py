@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from crm import audit
 from crm.contacts.models import Organization
 from crm.contacts.services import ContactsError
-from crm.extensions import db
-from crm.text import clean, fold
+from crm.core import audit
+from crm.core.extensions import db
+from crm.core.text import clean, fold
 
 
 def save_organization(org: Organization | None, *, name: str, acronym: str, type: str, scope: str, country: str,

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
-from crm import audit
 from crm.contacts import services
 from crm.contacts.catalogs import match_alcaldia
 from crm.contacts.models import Note, Person, PersonEmail, PersonPhone
 from crm.contacts.services import ContactsError
-from crm.extensions import db
-from crm.text import clean, fold
+from crm.core import audit
+from crm.core.extensions import db
+from crm.core.text import clean, fold
 
 
 @dataclass

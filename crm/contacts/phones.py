@@ -20,7 +20,7 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS, PhoneMetadata
 
-from crm.text import clean
+from crm.core.text import clean
 
 MAX_LENGTH = 60  # characters of a written phone; longer is not a phone
 _SEPARATORS = str.maketrans("", "", " ().-")

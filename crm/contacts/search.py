@@ -20,8 +20,8 @@ from sqlalchemy import Select, column, false, func, literal_column, select, tabl
 from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import Membership, Network, Person, PersonEmail, PersonPhone, Tag, person_tag
-from crm.extensions import db
-from crm.text import fold
+from crm.core.extensions import db
+from crm.core.text import fold
 
 SORTS = {
     "nombre": (Person.name_key.asc(),),

@@ -13,14 +13,14 @@ from functools import lru_cache
 
 from sqlalchemy import select
 
-# The bulk SQL lives in crm.contacts.import_write and phones in crm.contacts.phones; their names stay
+# The bulk SQL lives in crm.contacts.imports.write and phones in crm.contacts.phones; their names stay
 # importable from here for the callers.
-from crm.contacts.import_write import bulk_insert, bulk_update, insert_returning_ids  # noqa: F401
+from crm.contacts.imports.write import bulk_insert, bulk_update, insert_returning_ids  # noqa: F401
 from crm.contacts.models import Organization
 from crm.contacts.phones import normalize_phone, phone_has_country_code  # noqa: F401
-from crm.errors import DomainError
-from crm.extensions import db
-from crm.text import clean, fold
+from crm.core.errors import DomainError
+from crm.core.extensions import db
+from crm.core.text import clean, fold
 
 DEFAULT_COUNTRY = "MX"
 COPY_UPDATE_FROM = 200  # rows; PostgreSQL updates this many rows through COPY and one UPDATE ... FROM

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from crm import audit, mail
 from crm.contacts.catalogs import match_alcaldia
 from crm.contacts.models import Consent, Membership, Network, Person, PersonEmail
 from crm.contacts.people import normalize_phone
-from crm.contacts.privacy import current_notice
+from crm.contacts.privacy.consent import current_notice
 from crm.contacts.services import ContactsError
-from crm.extensions import db
-from crm.text import clean, fold
-from crm.timeutil import utcnow
+from crm.core import audit, mail
+from crm.core.extensions import db
+from crm.core.text import clean, fold
+from crm.core.timeutil import utcnow
 
 
 @dataclass

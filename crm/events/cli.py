@@ -3,7 +3,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from crm.cli_support import ACTOR, run_import
+from crm.core.cli import ACTOR, run_import
 from crm.events import services
 
 activities_cli = AppGroup("activities", help="Actividades realizadas.")

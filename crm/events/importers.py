@@ -13,7 +13,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from crm.errors import ImportProblems
+from crm.core.errors import ImportProblems
+from crm.core.extensions import db
+from crm.core.tabular import Table
+from crm.core.text import clean, fold, fold_compact
 from crm.events.models import ACTIVITY_TYPES, MODALITIES, PartnerRequest
 from crm.events.services import (
     MAX_NAME,
@@ -23,10 +26,7 @@ from crm.events.services import (
     existing_requests,
     split_organization_name,
 )
-from crm.extensions import db
 from crm.program.models import ActionLine, ProgramYear
-from crm.tabular import Table
-from crm.text import clean, fold, fold_compact
 
 ACTIVITY_COLUMNS = ("fecha", "accion", "titulo", "tipo", "modalidad", "organizaciones")
 ACTIVITY_REQUIRED = ("fecha", "accion", "titulo")

@@ -8,8 +8,8 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.contacts.models import _in
-from crm.extensions import db
-from crm.timeutil import utcnow
+from crm.core.extensions import db
+from crm.core.timeutil import utcnow
 
 ACTIVITY_TYPES = {
     "reunion": "Reunión", "taller": "Taller", "curso": "Curso", "foro": "Foro", "conversatorio": "Conversatorio",

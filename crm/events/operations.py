@@ -6,13 +6,13 @@ from datetime import date
 
 from sqlalchemy import select
 
-from crm import audit
 from crm.contacts.models import Organization, Person
-from crm.errors import DomainError
+from crm.core import audit
+from crm.core.errors import DomainError
+from crm.core.extensions import db
+from crm.core.text import clean, fold
 from crm.events.models import ACTIVITY_TYPES, MODALITIES, Activity, Attendance, Participant, PartnerRequest
-from crm.extensions import db
 from crm.program.services import action_line_by_code
-from crm.text import clean, fold
 
 
 class EventsError(DomainError):

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
 
-from crm import audit
 from crm.contacts.models import Organization
+from crm.core import audit
+from crm.core.extensions import db
+from crm.core.tabular import Table
+from crm.core.text import clean, fold
 from crm.events.models import Activity, PartnerRequest
-from crm.extensions import db
-from crm.tabular import Table
-from crm.text import clean, fold
 
 # "Instituto Nacional Electoral (INE)": a name followed by its acronym in parentheses.
 _NAME_WITH_ACRONYM = re.compile(r"^(?P<name>.*\S)\s*\((?P<acronym>[^()]+)\)$")

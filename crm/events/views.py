@@ -13,6 +13,9 @@ from sqlalchemy.orm import selectinload
 from crm.auth.permissions import permission_required
 from crm.contacts.forms import ConfirmForm
 from crm.contacts.models import Organization, Person, PersonEmail
+from crm.core.extensions import db
+from crm.core.pagination import paginate
+from crm.core.timeutil import local_today
 from crm.events import operations
 from crm.events.forms import (
     ActivityForm,
@@ -32,10 +35,7 @@ from crm.events.models import (
     PartnerRequest,
 )
 from crm.events.services import OrganizationResolver
-from crm.extensions import db
-from crm.pagination import paginate
 from crm.program.models import ActionLine, ProgramYear
-from crm.timeutil import local_today
 from surveys.models import Response, Survey
 
 bp = Blueprint("events", __name__)

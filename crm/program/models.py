@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.extensions import db
+from crm.core.extensions import db
 
 LEVELS = ("FIN", "PROPOSITO", "AI1", "AI2", "AI3", "AI4", "AI5", "AI6")
 SATISFACTION_LEVELS = ("AI3", "AI5", "AI6")

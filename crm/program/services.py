@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from crm import audit
-from crm.errors import DomainError
-from crm.extensions import db
+from crm.core import audit
+from crm.core.errors import DomainError
+from crm.core.extensions import db
 from crm.program.models import LEVELS, ActionLine, Component, ProgramYear
 
 BUILTIN = Path(__file__).with_name("program_2025.yaml")

@@ -2,10 +2,10 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
 from crm.auth.permissions import permission_required
-from crm.extensions import db
+from crm.core.extensions import db
+from crm.core.timeutil import local_today
 from crm.program import services
 from crm.program.models import ProgramYear
-from crm.timeutil import local_today
 
 bp = Blueprint("program", __name__, url_prefix="/programa")
 

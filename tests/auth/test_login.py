@@ -2,10 +2,10 @@ import re
 
 from sqlalchemy import select
 
-from crm.audit import AuditEntry
 from crm.auth import services
 from crm.auth.models import User
-from crm.extensions import db
+from crm.core.audit import AuditEntry
+from crm.core.extensions import db
 from tests.conftest import login
 from tests.factories import PASSWORD, make_user
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crm.contacts.importer import COLUMNS
+from crm.contacts.imports.pipeline import COLUMNS
 
 
 def contacts_csv(rows: list[dict], header: list[str] | None = None, *, bom: bool = True) -> bytes:
@@ -37,7 +37,7 @@ def contacts_file(tmp_path):
 @pytest.fixture
 def run_import(contacts_file):
     """run_import(rows, **options) -> ImportResult; raises ImportProblems like the service."""
-    from crm.contacts.importer import import_contacts_file
+    from crm.contacts.imports.pipeline import import_contacts_file
 
     def _run(rows: list[dict], header: list[str] | None = None, **options):
         return import_contacts_file(contacts_file(rows, header), **options)
@@ -48,7 +48,7 @@ def run_import(contacts_file):
 @pytest.fixture
 def import_problems(run_import):
     """import_problems(rows) -> the problem lines (fails the test if the import succeeds)."""
-    from crm.errors import ImportProblems
+    from crm.core.errors import ImportProblems
 
     def _problems(rows: list[dict], header: list[str] | None = None, **options) -> list[str]:
         with pytest.raises(ImportProblems) as info:

@@ -7,7 +7,7 @@ import csv
 from sqlalchemy import func, select
 
 from crm.contacts.models import Person
-from crm.extensions import db
+from crm.core.extensions import db
 from tests.contacts.conftest import person_row
 from tests.factories import make_person
 

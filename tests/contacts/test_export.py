@@ -10,12 +10,12 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from crm.audit import AuditEntry
 from crm.contacts.exporter import export_contacts
-from crm.contacts.importer import COLUMNS, import_contacts_file
+from crm.contacts.imports.pipeline import COLUMNS, import_contacts_file
 from crm.contacts.models import Affiliation, Consent, Person
-from crm.extensions import db
-from crm.tabular import TableError
+from crm.core.audit import AuditEntry
+from crm.core.extensions import db
+from crm.core.tabular import TableError
 from tests.contacts.conftest import person_row
 from tests.factories import make_organization, make_person
 

@@ -8,8 +8,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from crm.audit import AuditEntry
-from crm.contacts.importer import import_contacts_file
+from crm.contacts.imports.pipeline import import_contacts_file
 from crm.contacts.models import (
     Affiliation,
     Consent,
@@ -22,7 +21,8 @@ from crm.contacts.models import (
     PrivacyNotice,
 )
 from crm.contacts.services import normalize_phone, resolve_country, split_organization
-from crm.extensions import db
+from crm.core.audit import AuditEntry
+from crm.core.extensions import db
 from tests.contacts.conftest import person_row
 from tests.factories import make_organization, make_person
 
@@ -80,7 +80,7 @@ def test_xlsx_first_sheet_with_typed_cells(app, tmp_path):
 
 
 def test_unreadable_file_is_a_table_error(app, tmp_path):
-    from crm.tabular import TableError
+    from crm.core.tabular import TableError
 
     path = tmp_path / "contactos.csv"
     path.write_bytes("nombre,primer_apellido,correo\nJosé,Pérez,j@example.org\n".encode("latin-1"))
@@ -96,7 +96,7 @@ def test_row_numbers_are_spreadsheet_rows(app, tmp_path):
                     'Rosa,Téllez,rosa@example.org,"Ciudad\nde México"\n'
                     ',,,\n'
                     'Luis,Mora,luis@,\n', encoding="utf-8")
-    from crm.errors import ImportProblems
+    from crm.core.errors import ImportProblems
 
     with pytest.raises(ImportProblems) as info:
         import_contacts_file(path)
@@ -430,7 +430,8 @@ def test_blocked_person_is_not_updated(app, import_problems):
 
 def test_large_updates_read_the_stored_data_in_one_scan(app, run_import, monkeypatch):
     """Large files take the bulk paths (scan instead of IN, COPY updates on PostgreSQL), with the same result."""
-    from crm.contacts import importer, services
+    from crm.contacts import services
+    from crm.contacts.imports import pipeline as importer
 
     monkeypatch.setattr(importer, "FULL_SCAN_FROM", 1)
     monkeypatch.setattr(services, "COPY_UPDATE_FROM", 1)  # PostgreSQL: the COPY + UPDATE ... FROM path
@@ -456,7 +457,7 @@ def test_phone_added_to_person_is_not_duplicated(app, run_import):
 
 
 def test_header_problems(app, tmp_path, run_import):
-    from crm.errors import ImportProblems
+    from crm.core.errors import ImportProblems
 
     path = tmp_path / "c.csv"
     path.write_text("nombre,,primer_apellido,correo,correo,\nRosa,x,Téllez,a@example.org,a@example.org,\n",

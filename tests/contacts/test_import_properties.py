@@ -9,12 +9,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from crm.contacts.importer import COLUMNS, import_contacts
+from crm.contacts.imports.pipeline import COLUMNS, import_contacts
 from crm.contacts.models import Affiliation, Organization, Person, PersonEmail
 from crm.contacts.services import _full_email_problem, email_problem
-from crm.errors import ImportProblems
-from crm.extensions import db
-from crm.tabular import TableError, read_csv_bytes
+from crm.core.errors import ImportProblems
+from crm.core.extensions import db
+from crm.core.tabular import TableError, read_csv_bytes
 
 HOSTILE = [
     "", " ", "=1+1", "+52 55 2233 4455", "-2", "@SUM(A1)", "'=x", "''", "\t=x", "\r", "\x00", "\u202eabc",

@@ -1,4 +1,4 @@
-"""The import's write step (crm.contacts.import_write): tuples straight to the driver, one transaction.
+"""The import's write step (crm.contacts.imports.write): tuples straight to the driver, one transaction.
 
 Rows go to SQLite as multi-row INSERT statements and to PostgreSQL through COPY, without SQLAlchemy's
 per-row processing: what is stored must still be what the ORM stores and reads back (datetimes,
@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from crm.contacts import import_write
+from crm.contacts.imports import write as import_write
 from crm.contacts.models import (
     Affiliation,
     Consent,
@@ -24,8 +24,8 @@ from crm.contacts.models import (
     PersonEmail,
     PersonPhone,
 )
-from crm.extensions import db
-from crm.timeutil import local_midnight_utc, utcnow
+from crm.core.extensions import db
+from crm.core.timeutil import local_midnight_utc, utcnow
 from tests.contacts.conftest import person_row
 from tests.factories import make_person
 
@@ -110,7 +110,7 @@ def test_updates_are_written_like_new_rows(app, run_import):
 
 
 def test_progress_while_reading_and_while_writing(app, contacts_file, monkeypatch):
-    from crm.contacts.importer import import_contacts_file
+    from crm.contacts.imports.pipeline import import_contacts_file
 
     monkeypatch.setattr(import_write, "WRITE_CHUNK", 4)
     path = contacts_file(numbered_rows(10))
@@ -129,7 +129,7 @@ def test_progress_while_reading_and_while_writing(app, contacts_file, monkeypatc
 
 def test_progress_callback_with_one_argument_still_works(app, contacts_file):
     """Callers that only know `progress(n)` (the CLI's progress bar) see the same calls as before."""
-    from crm.contacts.importer import import_contacts_file
+    from crm.contacts.imports.pipeline import import_contacts_file
 
     read = []
     assert import_contacts_file(contacts_file(numbered_rows(2500)), progress=read.append).created == 2500

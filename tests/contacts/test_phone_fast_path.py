@@ -172,6 +172,6 @@ def test_other_writings_go_to_libphonenumber(text, country, e164):
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.sampled_from(" +5\t\u00a0\u200b\u202e(x"), max_size=8))
 def test_phone_has_country_code_fast_check_agrees(text):
-    from crm.text import clean
+    from crm.core.text import clean
 
     assert phone_has_country_code(text) == clean(text).lstrip().startswith("+")

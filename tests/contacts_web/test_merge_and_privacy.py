@@ -3,12 +3,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from crm.audit import AuditEntry
-from crm.contacts import dedupe, privacy_rights
+from crm.contacts import dedupe
 from crm.contacts.models import ArcoRequest, Consent, Note, Person, PersonEmail
 from crm.contacts.people import ContactsError
+from crm.contacts.privacy import rights as privacy_rights
+from crm.core.audit import AuditEntry
+from crm.core.extensions import db
 from crm.events.models import Attendance, ObservationProgram, Participant
-from crm.extensions import db
 from surveys.models import Answer, Invitation, Response
 from tests.factories import make_activity, make_person, make_survey, make_user
 

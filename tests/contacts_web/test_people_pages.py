@@ -1,8 +1,8 @@
 from sqlalchemy import func, select
 
-from crm.audit import AuditEntry
 from crm.contacts.models import Person
-from crm.extensions import db
+from crm.core.audit import AuditEntry
+from crm.core.extensions import db
 from tests.factories import make_organization, make_person
 
 NEW_PERSON = {"given_name": "Óscar", "first_surname": "Núñez", "second_surname": "Ávila", "sex": "hombre",

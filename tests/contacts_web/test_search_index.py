@@ -16,13 +16,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, text
 
-from crm.contacts import dedupe, privacy_rights
-from crm.contacts.importer import import_contacts_file
+from crm.contacts import dedupe
+from crm.contacts.imports.pipeline import import_contacts_file
 from crm.contacts.models import Person, PersonEmail, PersonPhone
+from crm.contacts.privacy import rights as privacy_rights
 from crm.contacts.search import PeopleFilter, filtered, people_query
-from crm.extensions import db
-from crm.pagination import paginate
-from crm.text import fold
+from crm.core.extensions import db
+from crm.core.pagination import paginate
+from crm.core.text import fold
 from tests.contacts.conftest import contacts_csv
 from tests.factories import make_person, make_user
 

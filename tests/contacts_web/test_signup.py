@@ -2,10 +2,10 @@ import time
 
 from sqlalchemy import func, select
 
-from crm import mail
-from crm.contacts import public_views
 from crm.contacts.models import Consent, Membership, Person
-from crm.extensions import db
+from crm.contacts.views import signup as public_views
+from crm.core import mail
+from crm.core.extensions import db
 from tests.factories import make_network, make_person
 
 FORM = {"given_name": "Rosa", "first_surname": "Téllez", "second_surname": "", "email": "rosa@example.org",

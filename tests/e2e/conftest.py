@@ -27,8 +27,8 @@ import pytest
 from sqlalchemy import text
 
 from config import TestConfig
-from crm import create_app
-from crm.extensions import db
+from crm.app import create_app
+from crm.core.extensions import db
 from tests.conftest import fresh_database_url, missing_dependency
 
 HERE = Path(__file__).resolve().parent

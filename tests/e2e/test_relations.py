@@ -47,7 +47,7 @@ def upload_csv(page, content: str, filename: str) -> None:
 def show_job_running(live_server, url: str, owner_id: int, phase: str, step: str) -> str:
     """Put the import job of this page in a running phase (as a worker would) and return its address
     without automatic refresh, so the page holds still for the accessibility check."""
-    from crm.imports_jobs import Job
+    from crm.core.imports.jobs import Job
 
     token = re.search(r"/revisar/([^/?]+)", url).group(1)
     with live_server.app.app_context():
@@ -62,7 +62,7 @@ def count_people(live_server) -> int:
     from sqlalchemy import func, select
 
     from crm.contacts.models import Person
-    from crm.extensions import db
+    from crm.core.extensions import db
 
     with live_server.app.app_context():
         total = db.session.scalar(select(func.count(Person.id)))
@@ -72,7 +72,7 @@ def count_people(live_server) -> int:
 
 def make_duplicates(live_server) -> tuple[int, int]:
     """Two records of one person sharing a phone, each with its own e-mail and city."""
-    from crm.extensions import db
+    from crm.core.extensions import db
     from tests.factories import make_person
 
     with live_server.app.app_context():
@@ -246,7 +246,7 @@ def test_merging_two_duplicates_keeps_both_emails_and_the_chosen_value(live_serv
 
 
 def test_signing_up_from_a_phone_in_english(live_server, phone_page, axe_check, screenshot, csp_violations):
-    from crm.extensions import db
+    from crm.core.extensions import db
     from tests.factories import make_network
 
     expect = _expect()
@@ -293,7 +293,7 @@ def test_signing_up_from_a_phone_in_english(live_server, phone_page, axe_check, 
 
 
 def test_a_sign_up_sent_too_fast_is_refused_and_nothing_is_stored(live_server, phone_page, screenshot):
-    from crm.extensions import db
+    from crm.core.extensions import db
     from tests.factories import make_network
 
     expect = _expect()
@@ -320,11 +320,11 @@ def test_a_sign_up_sent_too_fast_is_refused_and_nothing_is_stored(live_server, p
 
 
 def _seed_for_sweep(live_server) -> dict:
-    from crm.contacts import privacy_rights
+    from crm.contacts.privacy import rights as privacy_rights
+    from crm.core.extensions import db
+    from crm.core.text import fold
+    from crm.core.timeutil import local_today
     from crm.events.models import PartnerRequest
-    from crm.extensions import db
-    from crm.text import fold
-    from crm.timeutil import local_today
     from tests.factories import make_activity, make_organization, make_person
 
     first_id, second_id = make_duplicates(live_server)

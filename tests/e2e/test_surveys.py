@@ -109,7 +109,7 @@ def open_survey(page, survey_id: int) -> None:
 
 def in_app(live_server, work):
     """work() inside the live server's app context; the session is cleaned up afterwards."""
-    from crm.extensions import db
+    from crm.core.extensions import db
 
     with live_server.app.app_context():
         try:
@@ -141,14 +141,14 @@ def make_ready_survey(live_server, **kwargs):
 
 
 def outbox_mark(live_server) -> int:
-    from crm import mail
+    from crm.core import mail
 
     return in_app(live_server, lambda: len(mail.outbox()))
 
 
 def sent_since(live_server, mark: int) -> dict[str, tuple[str, str]]:
     """The messages the app 'sent' (no MAIL_SERVER: the in-process outbox) since `mark`: to -> (subject, body)."""
-    from crm import mail
+    from crm.core import mail
 
     def work():
         return {m["To"]: (m["Subject"], m.get_content()) for m in mail.outbox()[mark:]}
@@ -159,7 +159,7 @@ def sent_since(live_server, mark: int) -> dict[str, tuple[str, str]]:
 def stored_responses(live_server, survey_id: int) -> list[dict]:
     from sqlalchemy import select
 
-    from crm.extensions import db
+    from crm.core.extensions import db
     from surveys.models import Answer, Response
 
     def work():
@@ -489,8 +489,8 @@ RESPONDENT_TEXT = {
 
 
 def _seed_respondent_pages(live_server) -> dict[str, str]:
-    from crm.extensions import db
-    from crm.timeutil import utcnow
+    from crm.core.extensions import db
+    from crm.core.timeutil import utcnow
     from surveys.models import Invitation
     from tests.factories import make_person, make_survey
 
@@ -555,7 +555,7 @@ def test_respondent_pages_have_no_serious_accessibility_problem(live_server, vie
 def _seed_staff_pages(live_server) -> dict:
     from werkzeug.datastructures import MultiDict
 
-    from surveys import submission
+    from surveys.respond import submission
     from tests.factories import make_person, make_survey
 
     def work():

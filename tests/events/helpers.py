@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from crm.extensions import db
-from crm.tabular import read_table
+from crm.core.extensions import db
+from crm.core.tabular import read_table
 
 
 def write_csv(folder: Path, rows: list[list[str]], name: str = "data.csv") -> Path:

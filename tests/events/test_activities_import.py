@@ -3,12 +3,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from crm.audit import AuditEntry
 from crm.contacts.models import Organization
-from crm.errors import ImportProblems
+from crm.core.audit import AuditEntry
+from crm.core.errors import ImportProblems
+from crm.core.extensions import db
 from crm.events import services
 from crm.events.models import Activity
-from crm.extensions import db
 from tests.events.helpers import count, table, write_csv
 from tests.factories import load_program, make_activity, make_organization
 

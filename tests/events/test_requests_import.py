@@ -3,13 +3,13 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from crm.audit import AuditEntry
 from crm.contacts.models import Organization
-from crm.errors import ImportProblems
+from crm.core.audit import AuditEntry
+from crm.core.errors import ImportProblems
+from crm.core.extensions import db
+from crm.core.text import fold
 from crm.events import services
 from crm.events.models import PartnerRequest
-from crm.extensions import db
-from crm.text import fold
 from tests.events.helpers import count, table, write_csv
 from tests.factories import load_program, make_organization
 

@@ -2,8 +2,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from crm.core.extensions import db
 from crm.events.models import Activity, Attendance, ObservationProgram, Participant, PartnerRequest
-from crm.extensions import db
 from tests.factories import load_program, make_activity, make_organization, make_person
 
 

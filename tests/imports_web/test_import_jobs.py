@@ -12,12 +12,12 @@ import pytest
 from huey.storage import MemoryStorage
 from sqlalchemy import func, select
 
-from crm import imports_jobs
-from crm.audit import AuditEntry
 from crm.contacts.models import Person
+from crm.core.audit import AuditEntry
+from crm.core.extensions import db
+from crm.core.imports import jobs as imports_jobs
+from crm.core.imports.jobs import Job
 from crm.events.models import Activity
-from crm.extensions import db
-from crm.imports_jobs import Job
 from tests.conftest import login
 from tests.factories import load_program, make_user
 
@@ -106,7 +106,7 @@ def test_a_file_with_problems_lists_them_and_offers_the_report(client, login_as)
 
 
 def test_the_upload_returns_at_once_and_the_page_shows_progress_until_the_worker_runs(app_with, tmp_path):
-    from crm.tasks import huey
+    from crm.core.tasks import huey
 
     with app_with(CRM_TASKS_IMMEDIATE=False, CRM_TASKS_URL="memory://") as app:
         app.instance_path = str(tmp_path / "queue-instance")
@@ -147,7 +147,7 @@ def test_the_upload_returns_at_once_and_the_page_shows_progress_until_the_worker
 
 
 def test_what_the_worker_does_is_audited_with_the_confirming_request_address(app_with, tmp_path):
-    from crm.tasks import huey
+    from crm.core.tasks import huey
 
     with app_with(CRM_TASKS_IMMEDIATE=False, CRM_TASKS_URL="memory://") as app:
         app.instance_path = str(tmp_path / "queue-instance")
@@ -163,7 +163,7 @@ def test_what_the_worker_does_is_audited_with_the_confirming_request_address(app
 
 
 def test_an_upload_without_automatic_refresh_keeps_it_off(app_with, tmp_path):
-    from crm.tasks import huey
+    from crm.core.tasks import huey
 
     with app_with(CRM_TASKS_IMMEDIATE=False, CRM_TASKS_URL="memory://") as app:
         app.instance_path = str(tmp_path / "queue-instance")
@@ -257,7 +257,7 @@ def test_a_write_that_fails_shows_it_and_writes_nothing(client, login_as, monkey
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("crm.audit.record", broken)  # fails inside the import's transaction
+    monkeypatch.setattr("crm.core.audit.record", broken)  # fails inside the import's transaction
     done = client.post("/importar/contactos/confirmar", data={"token": token_of(response)})
     text = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "La importación falló." in text and "Ocurrió un error inesperado en el servidor y no se guardó nada" in text
@@ -271,14 +271,14 @@ def test_a_validation_that_fails_shows_it(client, login_as, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr("crm.contacts.importer.import_contacts", broken)
+    monkeypatch.setattr("crm.contacts.imports.pipeline.import_contacts", broken)
     text = client.get(post_file(client, "contactos", GOOD).headers["Location"]).get_data(as_text=True)
     assert "La revisión falló." in text and "Ocurrió un error inesperado" in text
     assert "Confirmar importación" not in text
 
 
 def test_an_upload_that_disappeared_says_so(client, login_as, app_with, tmp_path):
-    from crm.tasks import huey
+    from crm.core.tasks import huey
 
     with app_with(CRM_TASKS_IMMEDIATE=False, CRM_TASKS_URL="memory://") as app:
         app.instance_path = str(tmp_path / "queue-instance")
@@ -296,7 +296,7 @@ def test_an_upload_that_disappeared_says_so(client, login_as, app_with, tmp_path
 
 
 def test_confirming_twice_or_a_repeated_task_imports_once(client, login_as):
-    from crm.imports_jobs import write_import
+    from crm.core.imports.jobs import write_import
 
     user = login_as("staff")
     response = post_file(client, "contactos", GOOD)

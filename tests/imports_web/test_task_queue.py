@@ -4,7 +4,7 @@ import pytest
 from huey import Huey
 from huey.storage import MemoryStorage, SqliteStorage
 
-from crm import tasks
+from crm.core import tasks
 
 
 def test_the_default_queue_is_a_sqlite_file_in_the_instance_folder_created_on_first_use(tmp_path):

@@ -3,9 +3,9 @@ import re
 
 from sqlalchemy import func, select
 
-from crm.audit import AuditEntry
 from crm.contacts.models import Person
-from crm.extensions import db
+from crm.core.audit import AuditEntry
+from crm.core.extensions import db
 
 HEADER = "nombre,primer_apellido,correo,telefono,pais_residencia\n"
 BAD = HEADER + "Ana,Ruiz,ana.ruiz@,,MX\nLuis,Mora,luis@example.org,555,MX\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crm.extensions import db
+from crm.core.extensions import db
 from surveys.models import Answer, Response
 from tests.factories import make_survey
 

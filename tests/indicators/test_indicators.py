@@ -4,12 +4,12 @@ from datetime import date, datetime
 
 import pytest
 
+from crm.core.extensions import db
+from crm.core.text import fold
 from crm.events.models import Activity, PartnerRequest
-from crm.extensions import db
+from crm.indicators.compute import compute_report, percent, quarter_start_instants, wilson_interval
 from crm.program import services as program_services
 from crm.program.services import action_line_by_code
-from crm.text import fold
-from surveys.indicators import compute_report, percent, quarter_start_instants, wilson_interval
 from tests.factories import load_program, make_activity, make_organization
 from tests.indicators.helpers import TWO_INDICATORS, respond, survey
 

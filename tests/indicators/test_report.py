@@ -6,10 +6,10 @@ from datetime import datetime
 import openpyxl
 import pytest
 
+from crm.core.tabular import read_table
+from crm.core.timeutil import local_today
 from crm.events import services as events
-from crm.tabular import read_table
-from crm.timeutil import local_today
-from surveys.reports import COLUMNS
+from crm.indicators.reports import COLUMNS
 from tests.events.helpers import table
 from tests.factories import load_program
 from tests.indicators.helpers import respond, survey

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from crm.extensions import db
+from crm.core.extensions import db
 from surveys.models import Answer, Response
 from tests.factories import make_activity, make_person, make_survey
 
@@ -40,8 +40,8 @@ def respond(survey, at: datetime = Q1, person=None, **answers) -> Response:
 def sample_data(folder) -> dict:
     from datetime import date
 
+    from crm.core.text import fold
     from crm.events.models import PartnerRequest
-    from crm.text import fold
     from tests.factories import load_program, make_activity, make_organization, make_person
 
     load_program(2025)

@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
+from crm.core.extensions import db
 from crm.events.models import ObservationProgram
-from crm.extensions import db
-from surveys.breakdowns import COMPLEMENTARY, SMALL, compute_breakdowns, fold, suppress
-from surveys.indicators import Counts, compute_report
+from crm.indicators.breakdowns import COMPLEMENTARY, SMALL, compute_breakdowns, fold, suppress
+from crm.indicators.compute import Counts, compute_report
 from tests.factories import make_activity, make_person
 from tests.indicators_web.helpers import Q1, Q2, respond, survey
 

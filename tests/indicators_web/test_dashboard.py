@@ -1,10 +1,10 @@
-"""The dashboard: the same numbers as surveys.indicators, charts as SVG files, drill-down by permission."""
+"""The dashboard: the same numbers as crm.indicators.compute, charts as SVG files, drill-down by permission."""
 
 import re
 
 import pytest
 
-from surveys.indicators import compute_report
+from crm.indicators.compute import compute_report
 from tests.indicators_web.helpers import impact_pair
 
 LEVELS = ["FIN", "PROPOSITO", "AI1", "AI2", "AI3", "AI4", "AI5", "AI6"]
@@ -61,7 +61,7 @@ def test_breakdowns_on_the_dashboard_hide_small_cells(sample, client, login_as):
 
 
 def test_the_year_defaults_to_the_current_local_year_and_bad_years_are_404(app, client, login_as):
-    from crm.timeutil import local_today
+    from crm.core.timeutil import local_today
 
     login_as("viewer")
     html = client.get("/indicadores/").get_data(as_text=True)

@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from crm.audit import AuditEntry
-from crm.extensions import db
-from crm.tabular import read_table
-from surveys.reports import COLUMNS
+from crm.core.audit import AuditEntry
+from crm.core.extensions import db
+from crm.core.tabular import read_table
+from crm.indicators.reports import COLUMNS
 
 
 def cli(app, *args):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from surveys.breakdowns import SMALL
-from surveys.impact import compute_impact
+from crm.indicators.breakdowns import SMALL
+from crm.indicators.impact import compute_impact
 from tests.factories import make_survey
 from tests.indicators_web.helpers import CALIDAD, impact_pair
 

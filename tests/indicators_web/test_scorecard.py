@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from surveys.scorecard import level_label, light, schedule_share, target_text, warning_es
+from crm.indicators.scorecard import level_label, light, schedule_share, target_text, warning_es
 from tests.factories import load_program
 
 

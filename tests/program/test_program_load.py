@@ -3,7 +3,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from crm.extensions import db
+from crm.core.extensions import db
 from crm.program import services
 from crm.program.models import ActionLine, Component, ProgramYear
 

@@ -220,8 +220,8 @@ class DatabaseFactory:
 def in_app(database_url: str):
     """An app context on `database_url` (test configuration), for seeding and counting."""
     from config import TestConfig
-    from crm import create_app
-    from crm.extensions import db
+    from crm.app import create_app
+    from crm.core.extensions import db
 
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():

@@ -32,7 +32,7 @@ class SurveySeed:
 
 def seed_survey(database_url: str, invitations: int = 0) -> SurveySeed:
     """One open, identified survey with its open link and `invitations` personal links."""
-    from crm.extensions import db
+    from crm.core.extensions import db
     from surveys.models import Invitation
     from tests.factories import make_person, make_survey
 

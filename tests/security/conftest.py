@@ -9,7 +9,7 @@ from tests.security.world import admin_client, build_world
 
 @pytest.fixture
 def world(app, monkeypatch):
-    monkeypatch.setattr("crm.contacts.public_views.MIN_SECONDS", 0)  # the sign-up's anti-bot timer
+    monkeypatch.setattr("crm.contacts.views.signup.MIN_SECONDS", 0)  # the sign-up's anti-bot timer
     return build_world()
 
 

@@ -15,7 +15,7 @@ import re
 
 from sqlalchemy import func, select
 
-from crm.extensions import csrf, db
+from crm.core.extensions import csrf, db
 from tests.factories import PASSWORD
 from tests.security.html_checks import parse_forms
 from tests.security.world import build_world, describe, fetch, page_urls
@@ -41,7 +41,7 @@ def _snapshot() -> dict[str, int]:
 
 
 def test_every_post_route_refuses_a_request_without_a_valid_token(app_with, monkeypatch):
-    monkeypatch.setattr("crm.contacts.public_views.MIN_SECONDS", 0)
+    monkeypatch.setattr("crm.contacts.views.signup.MIN_SECONDS", 0)
     with app_with(WTF_CSRF_ENABLED=True) as app:
         world = build_world()
         admin = _log_in(app, world.admin_email)
@@ -79,7 +79,7 @@ def test_every_post_route_refuses_a_request_without_a_valid_token(app_with, monk
 
 
 def test_every_rendered_post_form_carries_a_token(app_with, monkeypatch):
-    monkeypatch.setattr("crm.contacts.public_views.MIN_SECONDS", 0)
+    monkeypatch.setattr("crm.contacts.views.signup.MIN_SECONDS", 0)
     with app_with(WTF_CSRF_ENABLED=True) as app:
         world = build_world()
         admin = _log_in(app, world.admin_email)
@@ -104,4 +104,4 @@ def test_every_rendered_post_form_carries_a_token(app_with, monkeypatch):
 
 def test_only_the_respondent_form_is_exempt_from_the_global_check(app):
     exempt = set(getattr(csrf, "_exempt_views", set())) | set(getattr(csrf, "_exempt_blueprints", set()))
-    assert exempt == {"surveys.public.submit"}, exempt
+    assert exempt == {"surveys.respond.views.submit"}, exempt

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from crm.extensions import db
+from crm.core.extensions import db
 from tests.security.corpus import CELLS, FILENAMES, FORMULAS, MARK, XSS, printable
 from tests.security.html_checks import injected_markup, parse_forms
 from tests.security.spreadsheets import (

@@ -115,7 +115,7 @@ def _send(client, form: Form, data, where: str, problems: list[str], shown: list
             response = client.get(f"{path}?{urlencode(data)}")
     except Exception as exc:  # the test app propagates exceptions: that is a 500 for a user
         problems.append(f"{where}: {type(exc).__name__}: {str(exc)[:200]}")
-        from crm.extensions import db
+        from crm.core.extensions import db
 
         db.session.rollback()
         return
@@ -227,7 +227,7 @@ def test_hostile_path_segments_never_break_a_page(app, world):
                 try:
                     response = browser.open(path, method=route.method)
                 except Exception as exc:
-                    from crm.extensions import db
+                    from crm.core.extensions import db
 
                     db.session.rollback()
                     problems.append(f"{who} {route.method} {path[:80]}: {type(exc).__name__}: {str(exc)[:160]}")
@@ -300,8 +300,8 @@ def test_hostile_query_strings_never_break_a_page(app, world):
 def test_invitation_mail_headers_cannot_be_injected(app, world):
     """A survey title or a person's name with line breaks must not add headers to the invitation e-mail."""
     from crm.contacts.models import Person
-    from crm.extensions import db
-    from crm.mail import outbox
+    from crm.core.extensions import db
+    from crm.core.mail import outbox
     from surveys.models import Survey
 
     injected = "Encuesta\r\nBcc: intruso@evil.example\r\n\r\n<script>x</script>"

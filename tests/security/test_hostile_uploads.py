@@ -16,7 +16,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from crm.extensions import db
+from crm.core.extensions import db
 from tests.security.html_checks import injected_markup
 from tests.security.spreadsheets import billion_laughs, external_entity, lying_zip_bomb, zip_bomb
 from tests.security.world import describe, fetch
@@ -89,9 +89,9 @@ def test_xml_attacks_are_refused_without_defusedxml_too(tmp_path, bombs):
 import sys, time
 sys.modules["defusedxml"] = None  # as in a production install
 from pathlib import Path
-from crm.tabular import TableError, read_xlsx_bytes
-from surveys.xlsform import XLSFormError
-from surveys.xlsform_sheets import load_sheets
+from crm.core.tabular import TableError, read_xlsx_bytes
+from surveys.xlsform.reader import XLSFormError
+from surveys.xlsform.sheets import load_sheets
 for path in sorted(Path({str(tmp_path)!r}).glob("*.xlsx")):
     data = path.read_bytes()
     for reader in (read_xlsx_bytes, load_sheets):

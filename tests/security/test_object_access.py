@@ -15,7 +15,7 @@ import secrets
 
 from sqlalchemy import func, select
 
-from crm.extensions import db
+from crm.core.extensions import db
 from tests.conftest import login
 from tests.factories import make_survey, make_user
 from tests.security.html_checks import parse_forms

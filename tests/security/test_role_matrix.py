@@ -31,7 +31,7 @@ from werkzeug.routing.converters import (
 
 from crm.auth.models import Role, User
 from crm.auth.permissions import PERMISSIONS
-from crm.extensions import db
+from crm.core.extensions import db
 from tests.conftest import login
 from tests.factories import make_user
 

@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from crm.extensions import db
+from crm.core.extensions import db
 from tests.conftest import login
 from tests.factories import make_user
 
@@ -46,9 +46,9 @@ class World:
 
 
 def build_world() -> World:
+    from crm.app.demo import load_demo
     from crm.contacts.models import Membership, Network, Person
-    from crm.contacts.privacy_rights import register_request
-    from crm.demo import load_demo
+    from crm.contacts.privacy.rights import register_request
     from crm.events.models import Activity
     from surveys.models import Invitation, Survey
     from tests.factories import make_organization, make_person, make_survey

@@ -7,10 +7,10 @@ import pytest
 from pyxform.xls2xform import convert
 from sqlalchemy import func, select
 
-from crm.extensions import db
+from crm.core.extensions import db
 from surveys import services
 from surveys.models import Answer, Choice, Invitation, Question, Response, Survey
-from surveys.xlsform import read_xlsform
+from surveys.xlsform.reader import read_xlsform
 from tests.factories import make_person
 from tests.surveys.helpers import SAMPLE, rich_form, write_workbook
 

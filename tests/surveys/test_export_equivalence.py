@@ -20,14 +20,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from crm.audit import AuditEntry
-from crm.extensions import db
-from crm.tabular import Verbatim, csv_bytes, xlsx_bytes
-from crm.timeutil import local_tz, to_local
-from surveys import responses_export
+from crm.core.audit import AuditEntry
+from crm.core.extensions import db
+from crm.core.tabular import Verbatim, csv_bytes, xlsx_bytes
+from crm.core.timeutil import local_tz, to_local
 from surveys.models import ANSWERABLE, Answer, Choice, Question, Response, Survey
-from surveys.responses_export import local_times
-from surveys.responses_io import export_responses, export_rows
+from surveys.responses import export as responses_export
+from surveys.responses.export import local_times
+from surveys.responses.imports import export_responses, export_rows
 from tests.factories import make_person, make_survey
 
 HEADER = ["submitted_at", "calidad", "temas", "edad", "horas", "fecha", "opinion"]
@@ -213,7 +213,7 @@ def test_golden_csv_bytes(app, tmp_path, monkeypatch, chunk):
     path = tmp_path / "respuestas.csv"
     assert export_responses(survey, path) == len(GOLDEN_ROWS)
     assert path.read_bytes() == GOLDEN_CSV
-    # the staff download writes the rows of export_rows with crm.tabular: the same bytes
+    # the staff download writes the rows of export_rows with crm.core.tabular: the same bytes
     header, rows = export_rows(survey)
     assert csv_bytes(header, list(rows)) == GOLDEN_CSV
 
@@ -260,7 +260,7 @@ def test_empty_survey_and_survey_without_questions(app, tmp_path):
 
 
 def test_unknown_extension_writes_nothing(app, tmp_path):
-    from crm.tabular import TableError
+    from crm.core.tabular import TableError
 
     survey = golden_survey()
     with pytest.raises(TableError, match="formato de salida"):
@@ -287,7 +287,7 @@ def _number(kind: str, value: str | None) -> object:
 
 
 def _reference_rows(survey: Survey) -> tuple[list[str], list[list]]:
-    """surveys.responses_io.export_rows as it was before the fast export (ORM rows, dict-of-dicts pivot)."""
+    """surveys.responses.imports.export_rows as it was before the fast export (ORM rows, dict-of-dicts pivot)."""
     questions = [q for q in survey.questions if q.type in ANSWERABLE and q.name]
     header = ["submitted_at", *(q.name for q in questions)]
     column = {q.id: index for index, q in enumerate(questions)}
@@ -391,7 +391,7 @@ def _compare_with_the_earlier_implementation(tmp_path_factory, responses):
 
 
 def test_local_times_match_to_local_around_every_transition(app):
-    """The export's local times equal crm.timeutil.to_local for instants on both sides of each change."""
+    """The export's local times equal crm.core.timeutil.to_local for instants on both sides of each change."""
     tz = ZoneInfo("America/Mexico_City")
     survey = make_survey(golden_questions())
     instants = []
@@ -426,7 +426,7 @@ ZONES = ["America/Mexico_City", "America/Tijuana", "Europe/Dublin", "Australia/L
                                                     datetime(1, 1, 1, 7)])),
                          max_size=40).map(lambda xs: xs + [x + timedelta(minutes=7 * i) for i, x in enumerate(xs) if x.year < 9999]))
 def test_local_times_equal_to_local(zone, ascending, instants):
-    """The export's local times, computed once per hour of instants, equal crm.timeutil.to_local per instant."""
+    """The export's local times, computed once per hour of instants, equal crm.core.timeutil.to_local per instant."""
     tz = ZoneInfo(zone)
     if ascending:
         instants = sorted(instants)

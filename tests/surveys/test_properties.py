@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from pyxform.xls2xform import convert
 from sqlalchemy import func, select
 
-from crm.audit import AuditEntry
-from crm.extensions import db
-from crm.tabular import TableError, csv_bytes, read_csv_bytes, read_xlsx_bytes
+from crm.core.audit import AuditEntry
+from crm.core.extensions import db
+from crm.core.tabular import TableError, csv_bytes, read_csv_bytes, read_xlsx_bytes
 from surveys import services
 from surveys.models import Answer, Choice, Question, Response, Survey
-from surveys.responses_io import ResponsesImportError, export_rows, import_responses
-from surveys.xlsform import XLSFormError, read_xlsform, xlsform_bytes
+from surveys.responses.imports import ResponsesImportError, export_rows, import_responses
+from surveys.xlsform.reader import XLSFormError, read_xlsform, xlsform_bytes
 from tests.surveys.helpers import csv_bytes as plain_csv
 from tests.surveys.helpers import rich_form, workbook_bytes, xlsx_table_bytes
 

@@ -9,14 +9,15 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from crm.audit import AuditEntry
-from crm.extensions import db
-from crm.tabular import csv_bytes as table_csv
-from crm.tabular import read_csv_bytes, read_table, read_xlsx_bytes
-from surveys import responses_io, services
+from crm.core.audit import AuditEntry
+from crm.core.extensions import db
+from crm.core.tabular import csv_bytes as table_csv
+from crm.core.tabular import read_csv_bytes, read_table, read_xlsx_bytes
+from surveys import services
 from surveys.models import Answer, Response
-from surveys.responses_io import ResponsesImportError, export_rows, import_responses
-from surveys.xlsform import read_xlsform
+from surveys.responses import imports as responses_io
+from surveys.responses.imports import ResponsesImportError, export_rows, import_responses
+from surveys.xlsform.reader import read_xlsform
 from tests.factories import make_survey
 from tests.surveys.helpers import SAMPLE, csv_bytes, rich_form, workbook_bytes, xlsx_table_bytes
 

@@ -5,8 +5,8 @@ import re
 import pytest
 from pyxform.xls2xform import convert
 
-from crm.tabular import TableError
-from surveys.xlsform import (
+from crm.core.tabular import TableError
+from surveys.xlsform.reader import (
     FormDefinition,
     XLSFormError,
     parse_language,
@@ -61,7 +61,7 @@ def test_written_form_is_accepted_by_pyxform_and_reads_back_equal(tmp_path):
 def test_written_form_has_no_formula_cells_even_for_labels_starting_with_equals(tmp_path):
     import openpyxl
 
-    from surveys.xlsform import QuestionDef
+    from surveys.xlsform.reader import QuestionDef
 
     form = FormDefinition(title="=HYPERLINK(\"x\")", form_id="f",
                           questions=[QuestionDef("text", "calculo", {"es": "=1+1"}, {"es": "@cmd"})])
@@ -75,7 +75,7 @@ def test_written_form_has_no_formula_cells_even_for_labels_starting_with_equals(
 
 def test_shared_list_names_are_kept_and_different_choices_get_their_own_list():
     form = FormDefinition(title="T", form_id="t", questions=[])
-    from surveys.xlsform import ChoiceDef, QuestionDef
+    from surveys.xlsform.reader import ChoiceDef, QuestionDef
 
     a = [ChoiceDef("si", {"es": "Sí"}, True), ChoiceDef("no", {"es": "No"})]
     b = [ChoiceDef("x", {"es": "X"})]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crm.contacts.models import ChannelPreference
-from crm.extensions import db
+from crm.core.extensions import db
 from surveys.models import Answer, Response
 
 

@@ -5,10 +5,10 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from crm.audit import AuditEntry
-from crm.extensions import db
-from surveys import builder
-from surveys.builder import BuilderError, ChoiceData, QuestionData, SurveySettings
+from crm.core.audit import AuditEntry
+from crm.core.extensions import db
+from surveys.builder import questions as builder
+from surveys.builder.questions import BuilderError, ChoiceData, QuestionData, SurveySettings
 from surveys.models import Invitation, Question, Survey
 from tests.factories import make_person, make_survey
 from tests.surveys_builder.helpers import answer

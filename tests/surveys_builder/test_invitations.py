@@ -7,14 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from crm import mail
-from crm.audit import AuditEntry
 from crm.contacts.models import Membership, Tag
+from crm.core import mail
+from crm.core.audit import AuditEntry
+from crm.core.extensions import db
+from crm.core.timeutil import utcnow
 from crm.events.models import Attendance, ObservationProgram, Participant
-from crm.extensions import db
-from crm.timeutil import utcnow
-from surveys import invitations
-from surveys.invitations import Selection
+from surveys.invitations import sending as invitations
+from surveys.invitations.sending import Selection
 from surveys.models import Invitation
 from tests.factories import make_activity, make_network, make_person, make_survey
 from tests.surveys_builder.helpers import oppose

@@ -4,8 +4,8 @@ import pytest
 from pyxform.xls2xform import convert
 
 from surveys import services
-from surveys.templates_lib import TEMPLATES, create_from_template
-from surveys.xlsform import read_xlsform, xlsform_bytes
+from surveys.builder.templates import TEMPLATES, create_from_template
+from surveys.xlsform.reader import read_xlsform, xlsform_bytes
 
 
 @pytest.mark.parametrize("key", list(TEMPLATES))

@@ -6,9 +6,9 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from crm import mail
-from crm.audit import AuditEntry
-from crm.extensions import db
+from crm.core import mail
+from crm.core.audit import AuditEntry
+from crm.core.extensions import db
 from surveys.models import Invitation, Question, Survey
 from tests.factories import make_person, make_survey
 from tests.surveys_builder.helpers import answer, oppose

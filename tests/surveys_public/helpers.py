@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from crm.extensions import db
+from crm.core.extensions import db
 from surveys.models import Invitation
 
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.contacts.models import PrivacyNotice
-from crm.extensions import db
-from crm.timeutil import utcnow
+from crm.core.extensions import db
+from crm.core.timeutil import utcnow
 from surveys.models import Invitation
 from tests.factories import make_person, make_survey
 from tests.surveys_public.helpers import Page, invite
@@ -246,7 +246,7 @@ def test_privacy_notice_page_in_both_languages(client):
 
 
 def test_current_notice_is_created_once_and_names_the_regulator(app):
-    from crm.contacts.privacy import current_notice, notice_data
+    from crm.contacts.privacy.consent import current_notice, notice_data
 
     first = current_notice()
     assert current_notice().id == first.id
@@ -257,7 +257,7 @@ def test_current_notice_is_created_once_and_names_the_regulator(app):
 
 
 def test_the_latest_notice_is_the_one_in_force(app):
-    from crm.contacts.privacy import current_notice
+    from crm.contacts.privacy.consent import current_notice
 
     current_notice()
     newer = PrivacyNotice(version="2026-01", short_text="Aviso corto nuevo", full_text="Aviso integral nuevo",

@@ -1,4 +1,4 @@
-"""The per-worker cache of question definitions (surveys.submission_questions), the questions_version bump
+"""The per-worker cache of question definitions (surveys.respond.questions), the questions_version bump
 that keeps it right (surveys.versioning), and what a submission costs in statements.
 
 Every edit made through the builder's services is seen by the very next respondent request; the cache never
@@ -8,11 +8,12 @@ answers for another survey; the version goes up exactly once per flush that writ
 import pytest
 from sqlalchemy import event, func, select
 
-from crm.extensions import db
-from surveys import builder, submission
-from surveys.builder import ChoiceData, QuestionData
+from crm.core.extensions import db
+from surveys.builder import questions as builder
+from surveys.builder.questions import ChoiceData, QuestionData
 from surveys.models import Choice, Question, Response, Survey
-from surveys.submission_questions import QuestionCache, Questions, question_cache
+from surveys.respond import submission
+from surveys.respond.questions import QuestionCache, Questions, question_cache
 from tests.factories import make_survey
 from tests.surveys_public.helpers import Page, answer
 

@@ -4,7 +4,7 @@ import logging
 
 from sqlalchemy import func, select
 
-from crm.extensions import db
+from crm.core.extensions import db
 from surveys.models import Response
 from tests.factories import make_survey
 from tests.surveys_public.helpers import Page
@@ -133,7 +133,7 @@ def test_the_same_form_posted_over_and_over_is_limited(app_with):
 
 
 def test_request_log_lines_do_not_carry_tokens(app):
-    from surveys.public import _RedactTokens
+    from surveys.respond.views import _RedactTokens
 
     logger = logging.getLogger("werkzeug")
     assert any(isinstance(f, _RedactTokens) for f in logger.filters)
@@ -149,7 +149,7 @@ def test_request_log_lines_do_not_carry_tokens(app):
 
 
 def test_unexpected_errors_are_logged_without_the_token(app_with, monkeypatch, caplog):
-    from surveys import submission
+    from surveys.respond import submission
 
     with app_with(PROPAGATE_EXCEPTIONS=False, TESTING=False) as app:
         survey = make_survey(state="open")

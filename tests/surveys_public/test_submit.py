@@ -4,9 +4,9 @@ import re
 
 from sqlalchemy import func, select
 
-from crm.extensions import db
-from surveys import submission
+from crm.core.extensions import db
 from surveys.models import Answer, Invitation, Response
+from surveys.respond import submission
 from tests.factories import make_person, make_survey
 from tests.surveys_public.helpers import Page, answer, invite
 

@@ -4,8 +4,8 @@ from pathlib import Path
 import openpyxl
 from sqlalchemy import select
 
-from crm.audit import AuditEntry
-from crm.extensions import db
+from crm.core.audit import AuditEntry
+from crm.core.extensions import db
 from surveys.models import Answer, Response, Survey
 from tests.factories import make_person, make_survey
 

@@ -1,0 +1,108 @@
+"""The contacts import (CONTRACTS.md, "Contacts file").
+
+Three steps, so a bad file writes nothing and a large one stays fast:
+
+1. read every row on its own (no database): text, codes, e-mail syntax, phones that
+   carry their country (crm.contacts.imports.rows);
+2. match rows to people with a few bulk queries (e-mails, phones, affiliations...), then
+   check what needs the stored data (phones read in the stored country, duplicates,
+   `cargo` alone, organizations) and plan the changes in memory (crm.contacts.imports.plan);
+3. if no row has a problem and this is not a dry run, write the plan with bulk
+   statements in one transaction (crm.contacts.imports.write).
+
+Every problem is a line `row R: COLUMN: message` (R = spreadsheet row, header = 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+
+from crm.contacts.imports import plan as import_plan
+from crm.contacts.imports import write as import_write
+from crm.contacts.imports.rows import COLUMNS, MAX_LENGTH, REQUIRED, Problems, check_header, read_rows, show
+from crm.contacts.services import ContactsError
+from crm.core.errors import ImportProblems
+from crm.core.extensions import db
+from crm.core.tabular import Table, read_table
+
+__all__ = ["COLUMNS", "MAX_LENGTH", "REQUIRED", "ImportResult", "import_contacts", "import_contacts_file", "show"]
+
+Progress = Callable[[int], None]
+FULL_SCAN_FROM = 20_000  # from this many values, crm.contacts.imports.plan scans a table instead of IN (...)
+
+
+@dataclass
+class ImportResult:
+    created: int
+    updated: int
+    rows: int
+    dry_run: bool = False
+
+
+def import_contacts_file(path: str | Path, *, actor=None, dry_run: bool = False, progress: Progress | None = None,
+                         write_progress: Callable[[int, int], None] | None = None) -> ImportResult:
+    """Read FILE (CSV or XLSX) and import it; raises TableError or ImportProblems."""
+    return import_contacts(read_table(path), actor=actor, dry_run=dry_run, filename=Path(path).name,
+                           progress=progress, write_progress=write_progress)
+
+
+def import_contacts(table: Table, *, actor=None, dry_run: bool = False, filename: str = "",
+                    progress: Progress | None = None,
+                    write_progress: Callable[[int, int], None] | None = None) -> ImportResult:
+    """Validate every row; on any problem raise ImportProblems and write nothing, else apply in one transaction.
+
+    `progress(n)`: called while the rows are read and checked, with the number of rows just done
+    (the calls add up to the number of rows). `write_progress(done, total)`: called while the
+    changes are written (people, e-mails, phones, memberships... rows; `done` reaches `total`), so
+    a caller can show the writing too; not called on a dry run or when there are problems.
+    """
+    problems = Problems()
+    present = check_header(table, problems)
+    rows = read_rows(table, present, problems, progress)
+    stored = import_plan.Stored.load(rows)
+    import_plan.match(rows, stored, problems)
+    plan = import_plan.plan(rows, stored, problems)
+    if problems:
+        raise ImportProblems(problems.lines())
+    result = ImportResult(created=plan.created, updated=plan.updated, rows=len(rows), dry_run=dry_run)
+    if dry_run:
+        return result
+    from crm.core import audit
+
+    written = None if write_progress is None else _WriteProgress(write_progress, import_write.rows_to_write(plan))
+    try:
+        import_write.write(plan, stored, written)
+        if written is not None:
+            written.finish()
+        audit.record(actor, "contacts.import", None,
+                     {"created": result.created, "updated": result.updated, "file": filename})
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ContactsError("otro proceso cambió los contactos durante la importación; no se escribió nada, "
+                            "intente de nuevo") from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
+
+
+class _WriteProgress:
+    """Adds up the rows written and reports (done, total) to the caller's callback."""
+
+    def __init__(self, callback: Callable[[int, int], None], total: int) -> None:
+        self.callback, self.total, self.done = callback, total, 0
+        callback(0, total)
+
+    def __call__(self, count: int) -> None:
+        self.done = min(self.total, self.done + count)
+        self.callback(self.done, self.total)
+
+    def finish(self) -> None:
+        if self.done < self.total:
+            self.done = self.total
+            self.callback(self.done, self.total)

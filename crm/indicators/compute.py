@@ -1,0 +1,291 @@
+"""The results-matrix indicators (CONTRACTS.md, "Indicators").
+
+Everything is aggregated in SQL (one query per source, grouped by level and quarter) so a
+year with a million answers costs one pass over the answers, never a Python object per answer.
+Quarters are local (CRM_TIMEZONE): response timestamps, stored as naive UTC, are bucketed
+against the UTC instants at which each local quarter starts; activity and request dates are
+already local dates.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, select
+
+from crm.core.extensions import db
+from crm.core.timeutil import local_midnight_utc, local_tz, quarter_bounds, tz_name
+from crm.events.models import Activity, PartnerRequest
+from crm.program.models import LEVELS, SATISFACTION_LEVELS, ActionLine, Component, ProgramYear
+from crm.program.services import ProgramError, program_for_year, validate_program
+from surveys.models import Answer, Choice, Question, Response, Survey
+
+QUARTERS = (1, 2, 3, 4)
+KINDS = {"FIN": "compliance", "PROPOSITO": "satisfaction", "AI1": "compliance", "AI2": "compliance",
+         "AI3": "satisfaction", "AI4": "compliance", "AI5": "satisfaction", "AI6": "satisfaction"}
+ACTIVITY_LEVELS = ("AI2", "AI4")
+Z_95 = 1.959963984540054
+ONE_DECIMAL = Decimal("0.1")
+
+
+@dataclass
+class Counts:
+    numerator: int = 0
+    denominator: int = 0
+    responses: int = 0
+
+    def __iadd__(self, other: Counts) -> Counts:
+        self.numerator += other.numerator
+        self.denominator += other.denominator
+        self.responses += other.responses
+        return self
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+def _half_up(value: Decimal) -> float:
+    return float(value.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP))
+
+
+def percent(numerator: int, denominator: int) -> float | None:
+    """100 x numerator / denominator rounded half up to one decimal; None when the denominator is 0."""
+    if not denominator:
+        return None
+    return _half_up(Decimal(100 * numerator) / Decimal(denominator))
+
+
+def wilson_interval(numerator: int, denominator: int, z: float = Z_95) -> tuple[float | None, float | None]:
+    """Wilson score interval of a proportion, in percent (one decimal, half up)."""
+    if not denominator:
+        return None, None
+    n = denominator
+    p = numerator / n
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    low, high = max(0.0, centre - half), min(1.0, centre + half)
+    return _half_up(Decimal(repr(low * 100))), _half_up(Decimal(repr(high * 100)))
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def period_labels(year: int) -> list[str]:
+    return [f"{year}-Q{q}" for q in QUARTERS] + [str(year)]
+
+
+def quarter_start_dates(year: int) -> list[date]:
+    """The local first days of Q1..Q4 and of the next year (five boundaries)."""
+    return [quarter_bounds(year, q)[0] for q in QUARTERS] + [date(year + 1, 1, 1)]
+
+
+def quarter_start_instants(year: int, tz: ZoneInfo | None = None) -> list[datetime]:
+    """The naive-UTC instants at which the local quarters start (and the next year starts)."""
+    tz = tz or local_tz()
+    return [local_midnight_utc(day, tz) for day in quarter_start_dates(year)]
+
+
+def _quarter_case(column, boundaries: list):
+    """SQL: the quarter (1..4) of a value already known to lie in [boundaries[0], boundaries[4])."""
+    return case((column < boundaries[1], 1), (column < boundaries[2], 2), (column < boundaries[3], 3), else_=4)
+
+
+# --------------------------------------------------------------------------- SQL aggregates
+
+
+def satisfaction_counts(year: int, tz: ZoneInfo | None = None) -> dict[tuple[str, int], Counts]:
+    """(component, quarter) -> positive answers, indicator answers, distinct responses.
+
+    The answers are first summed per response (one ordered pass over the answers, no lookup per
+    answer), then each response is placed in its survey's component and its local quarter.
+    """
+    bounds = quarter_start_instants(year, tz)
+    linked = (Survey.year == year, Survey.component_code.in_(SATISFACTION_LEVELS),
+              Response.submitted_at >= bounds[0], Response.submitted_at < bounds[4])
+    # The ids of the year's responses bound the answers to read (exact, whatever the id order).
+    low, high = db.session.execute(
+        select(func.min(Response.id), func.max(Response.id)).join(Survey, Survey.id == Response.survey_id)
+        .where(*linked)
+    ).one()
+    if low is None:
+        return {}
+    per_response = (
+        select(
+            Answer.response_id.label("response_id"),
+            func.sum(case((Choice.positive.is_(True), 1), else_=0)).label("positive"),
+            func.count().label("answers"),
+        )
+        .select_from(Answer)
+        .join(Question, Question.id == Answer.question_id)
+        .join(Choice, Choice.id == Answer.choice_id)  # an answer with no option is not an answer here
+        .where(Question.indicator.is_(True), Answer.response_id >= low, Answer.response_id <= high)
+        .group_by(Answer.response_id)
+        .subquery()
+    )
+    per_bucket = (
+        select(
+            Survey.component_code.label("component"),
+            _quarter_case(Response.submitted_at, bounds).label("quarter"),
+            per_response.c.positive,
+            per_response.c.answers,
+        )
+        .select_from(per_response)
+        .join(Response, Response.id == per_response.c.response_id)
+        .join(Survey, Survey.id == Response.survey_id)
+        .where(*linked)
+        .subquery()
+    )
+    stmt = (
+        select(per_bucket.c.component, per_bucket.c.quarter, func.sum(per_bucket.c.positive),
+               func.sum(per_bucket.c.answers), func.count())
+        .group_by(per_bucket.c.component, per_bucket.c.quarter)
+    )
+    return {(component, int(quarter)): Counts(int(positive or 0), int(answers or 0), int(responses))
+            for component, quarter, positive, answers, responses in db.session.execute(stmt)}
+
+
+def activity_counts(program: ProgramYear, year: int) -> dict[tuple[str, int], int]:
+    """(component, quarter) -> activities realized in the year under the program's action lines."""
+    bounds = quarter_start_dates(year)
+    per_activity = (
+        select(Component.code.label("component"), _quarter_case(Activity.date, bounds).label("quarter"))
+        .select_from(Activity)
+        .join(ActionLine, ActionLine.id == Activity.action_line_id)
+        .join(Component, Component.id == ActionLine.component_id)
+        .where(ActionLine.program_year_id == program.id, Activity.date >= bounds[0], Activity.date < bounds[4])
+        .subquery()
+    )
+    stmt = (select(per_activity.c.component, per_activity.c.quarter, func.count())
+            .group_by(per_activity.c.component, per_activity.c.quarter))
+    return {(component, int(quarter)): int(count) for component, quarter, count in db.session.execute(stmt)}
+
+
+def request_counts(year: int) -> dict[int, Counts]:
+    """quarter -> requests received in it (denominator) and how many of them are attended (numerator)."""
+    bounds = quarter_start_dates(year)
+    per_request = (
+        select(_quarter_case(PartnerRequest.received_on, bounds).label("quarter"),
+               case((PartnerRequest.attended_on.is_not(None), 1), else_=0).label("attended"))
+        .where(PartnerRequest.received_on >= bounds[0], PartnerRequest.received_on < bounds[4])
+        .subquery()
+    )
+    stmt = (select(per_request.c.quarter, func.sum(per_request.c.attended), func.count())
+            .group_by(per_request.c.quarter))
+    return {int(quarter): Counts(int(attended or 0), int(received)) for quarter, attended, received
+            in db.session.execute(stmt)}
+
+
+# --------------------------------------------------------------------------- the program's side
+
+
+def quarter_programmed(lines) -> list[int]:
+    """Programmed count per quarter: the sum of each quarter's months over the action lines."""
+    totals = [0, 0, 0, 0]
+    for line in lines:
+        months = line.monthly()
+        for index in range(4):
+            totals[index] += sum(months[3 * index:3 * index + 3])
+    return totals
+
+
+def stated_target(program: ProgramYear, code: str) -> int:
+    component = program.component(code)
+    if component is None:
+        return 0
+    if component.target is not None:
+        return int(component.target)
+    if code == "FIN":
+        return sum(stated_target(program, c.code) for c in program.components if c.code.startswith("AI"))
+    return sum(int(line.target) for line in component.action_lines)
+
+
+def program_as_data(program: ProgramYear) -> dict:
+    """The stored program in the shape of a program file (for validate_program)."""
+    return {
+        "year": program.year, "title": program.title,
+        "levels": [{
+            "code": c.code, "name": c.name, "kind": c.kind, "target": c.target,
+            "action_lines": [{"code": line.code, "target": line.target, "schedule": line.schedule}
+                             for line in c.action_lines],
+        } for c in program.components],
+    }
+
+
+def program_warnings(program: ProgramYear) -> list[str]:
+    try:
+        return validate_program(program_as_data(program))[1]
+    except ProgramError as exc:
+        return list(exc.problems)
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def _row(level: str, period: str, counts: Counts) -> dict:
+    kind = KINDS[level]
+    row = {"level": level, "kind": kind, "period": period,
+           "numerator": counts.numerator, "denominator": counts.denominator}
+    if kind == "satisfaction":
+        row["responses"] = counts.responses
+    row["value"] = percent(counts.numerator, counts.denominator)
+    if kind == "satisfaction":
+        row["ci_low"], row["ci_high"] = wilson_interval(counts.numerator, counts.denominator)
+    return row
+
+
+def compute_report(year: int, tz: ZoneInfo | str | None = None) -> dict:
+    """The results matrix of `year`: one row per level and period, plus the program's warnings."""
+    name = tz if isinstance(tz, str) else (tz.key if isinstance(tz, ZoneInfo) else tz_name())
+    zone = local_tz(name)
+    program = program_for_year(year)
+    warnings: list[str] = []
+
+    # per level: quarter -> Counts (the year row is computed separately for compliance)
+    quarters: dict[str, dict[int, Counts]] = {level: {q: Counts() for q in QUARTERS} for level in LEVELS}
+    years: dict[str, Counts] = {}
+
+    satisfaction = satisfaction_counts(year, zone)
+    for (component, quarter), counts in satisfaction.items():
+        quarters[component][quarter] += counts
+        quarters["PROPOSITO"][quarter] += counts
+
+    requests = request_counts(year)
+    for quarter, counts in requests.items():
+        quarters["AI1"][quarter] += counts
+
+    if program is None:
+        warnings.append(f"no program loaded for {year}: compliance denominators are 0 "
+                        "(load it with `flask program load`)")
+    else:
+        warnings.extend(program_warnings(program))
+        realized = activity_counts(program, year)
+        all_lines = [line for component in program.components for line in component.action_lines]
+        for level in (*ACTIVITY_LEVELS, "FIN"):
+            if level == "FIN":
+                lines = all_lines
+                numerators = {q: sum(n for (_, quarter), n in realized.items() if quarter == q) for q in QUARTERS}
+            else:
+                component = program.component(level)
+                lines = component.action_lines if component else []
+                numerators = {q: realized.get((level, q), 0) for q in QUARTERS}
+            programmed = quarter_programmed(lines)
+            for q in QUARTERS:
+                quarters[level][q] = Counts(numerators[q], programmed[q - 1])
+            years[level] = Counts(sum(numerators.values()), stated_target(program, level))
+
+    rows = []
+    for level in LEVELS:
+        for q in QUARTERS:
+            rows.append(_row(level, f"{year}-Q{q}", quarters[level][q]))
+        if level not in years:
+            total = Counts()
+            for q in QUARTERS:
+                total += quarters[level][q]
+            years[level] = total
+        rows.append(_row(level, str(year), years[level]))
+    return {"year": year, "timezone": name, "indicators": rows, "warnings": warnings}

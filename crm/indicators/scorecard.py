@@ -1,0 +1,171 @@
+"""The dashboard's view of the matrix: one summary per level with its target and traffic light.
+
+Traffic light (semáforo), documented on the dashboard and in the reports:
+
+- satisfaction (PROPÓSITO, AI3, AI5, AI6): the year's value; green from 85 %, yellow from 70 %,
+  red below; grey without answers;
+- activity compliance (FIN, AI2, AI4): activities realized against what was programmed up to the
+  day of the cut (the year's stated target times the share of the action lines' monthly schedule
+  elapsed: whole months plus the current month in proportion to its days; a past year counts
+  whole, a future year has nothing programmed yet); green from 90 %, yellow from 70 %, red
+  below; grey when nothing is programmed yet;
+- AI1 (requests): requests attended out of those received; green from 90 %, yellow from 70 %.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+from crm.indicators.compute import KINDS, percent, stated_target
+from crm.program.models import LEVELS, ProgramYear
+
+LEVEL_LABELS = {"FIN": "FIN", "PROPOSITO": "PROPÓSITO", **{f"AI{n}": f"AI{n}" for n in range(1, 7)}}
+SATISFACTION_GREEN, SATISFACTION_YELLOW = 85.0, 70.0
+COMPLIANCE_GREEN, COMPLIANCE_YELLOW = 90.0, 70.0
+LIGHT_LABELS = {"green": "Verde", "yellow": "Amarillo", "red": "Rojo", "none": "Sin dato"}
+THRESHOLDS_TEXT = [
+    f"Satisfacción (PROPÓSITO, AI3, AI5, AI6): verde desde {SATISFACTION_GREEN:.0f} %, amarillo desde "
+    f"{SATISFACTION_YELLOW:.0f} %, rojo por debajo; gris sin respuestas.",
+    f"Cumplimiento de actividades (FIN, AI2, AI4): actividades realizadas frente a lo programado a la fecha de "
+    f"corte (la meta anual por la parte del calendario mensual ya transcurrida); verde desde "
+    f"{COMPLIANCE_GREEN:.0f} %, amarillo desde {COMPLIANCE_YELLOW:.0f} %, rojo por debajo; gris si aún no hay "
+    "nada programado.",
+    f"AI1 (gestiones): gestiones atendidas entre recibidas; verde desde {COMPLIANCE_GREEN:.0f} %, amarillo "
+    f"desde {COMPLIANCE_YELLOW:.0f} %, rojo por debajo; gris sin gestiones.",
+]
+
+
+def level_label(level: str) -> str:
+    return LEVEL_LABELS.get(level, level)
+
+
+def _color(value: float | None, green: float, yellow: float) -> str:
+    if value is None:
+        return "none"
+    if value >= green:
+        return "green"
+    return "yellow" if value >= yellow else "red"
+
+
+def _lines(program: ProgramYear, level: str) -> list:
+    if level == "FIN":
+        return [line for component in program.components for line in component.action_lines]
+    component = program.component(level)
+    return list(component.action_lines) if component else []
+
+
+def schedule_share(lines, year: int, today: date) -> float:
+    """Share (0..1) of the lines' monthly schedule elapsed at the end of `today`."""
+    if year < today.year:
+        return 1.0
+    if year > today.year:
+        return 0.0
+    months = [0] * 12
+    for line in lines:
+        for index, count in enumerate(line.monthly()):
+            months[index] += count
+    total = sum(months)
+    if not total:
+        return today.timetuple().tm_yday / (366 if calendar.isleap(year) else 365)
+    days = calendar.monthrange(year, today.month)[1]
+    done = sum(months[:today.month - 1]) + months[today.month - 1] * today.day / days
+    return done / total
+
+
+def light(level: str, year_row: dict, program: ProgramYear | None, year: int, today: date) -> dict:
+    kind = KINDS[level]
+    value = year_row["value"]
+    if kind == "satisfaction":
+        color = _color(value, SATISFACTION_GREEN, SATISFACTION_YELLOW)
+        basis = "sin respuestas" if value is None else f"satisfacción {value:.1f} %"
+        return {"color": color, "label": LIGHT_LABELS[color], "basis": basis, "progress": value}
+    if level == "AI1":
+        color = _color(value, COMPLIANCE_GREEN, COMPLIANCE_YELLOW)
+        basis = "sin gestiones recibidas" if value is None else f"{value:.1f} % de las gestiones atendidas"
+        return {"color": color, "label": LIGHT_LABELS[color], "basis": basis, "progress": value}
+    if program is None:
+        return {"color": "none", "label": LIGHT_LABELS["none"], "basis": "sin programa cargado", "progress": None,
+                "expected": None}
+    expected = stated_target(program, level) * schedule_share(_lines(program, level), year, today)
+    if expected <= 0:
+        return {"color": "none", "label": LIGHT_LABELS["none"], "basis": "aún no hay actividades programadas",
+                "progress": None, "expected": 0.0}
+    # percent() works on integers: compare in hundredths of an activity
+    progress = percent(round(year_row["numerator"] * 100), round(expected * 100))
+    color = _color(progress, COMPLIANCE_GREEN, COMPLIANCE_YELLOW)
+    basis = (f"{progress:.1f} % de lo programado a la fecha ({year_row['numerator']} realizadas de "
+             f"{expected:.1f} programadas)")
+    return {"color": color, "label": LIGHT_LABELS[color], "basis": basis, "progress": progress,
+            "expected": round(expected, 1)}
+
+
+def target_text(level: str, program: ProgramYear | None) -> str | None:
+    """The target (meta) as a sentence, where one exists."""
+    if KINDS[level] == "satisfaction":
+        parts = [f"umbral de satisfacción {SATISFACTION_GREEN:.0f} %"]
+        component = program.component(level) if program else None
+        if component is not None and component.target is not None:
+            parts.insert(0, f"{component.target} actividades en el año")
+        return "; ".join(parts)
+    if program is None:
+        return None
+    target = stated_target(program, level)
+    if level == "AI1":
+        return f"{target} acciones en el año (el indicador compara gestiones atendidas y recibidas)"
+    return f"{target} actividades en el año"
+
+
+def summaries(report: dict, program: ProgramYear | None, today: date) -> list[dict]:
+    """One entry per level, in matrix order: the year's row, the quarters, target and traffic light."""
+    year = report["year"]
+    by_level: dict[str, list[dict]] = {level: [] for level in LEVELS}
+    for row in report["indicators"]:
+        by_level[row["level"]].append(row)
+    out = []
+    for level in LEVELS:
+        rows = by_level[level]
+        year_row = next(r for r in rows if r["period"] == str(year))
+        component = program.component(level) if program else None
+        out.append({
+            "level": level, "label": level_label(level), "kind": KINDS[level],
+            "name": component.name if component else "", "formula": component.formula if component else "",
+            "year": year_row, "quarters": [r for r in rows if r["period"] != str(year)],
+            "target": target_text(level, program),
+            "light": light(level, year_row, program, year, today),
+        })
+    return out
+
+
+def trend_text(summary: dict) -> str:
+    """The quarterly trend in words: the text alternative of its chart."""
+    parts = []
+    for index, row in enumerate(summary["quarters"], start=1):
+        value = row["value"]
+        parts.append(f"T{index}: " + ("sin datos" if value is None else f"{value:.1f} %"))
+    kind = "satisfacción" if summary["kind"] == "satisfaction" else "cumplimiento"
+    return f"{summary['label']}, {kind} por trimestre. " + "; ".join(parts) + "."
+
+
+_WARNINGS_ES = [
+    (re.compile(r"^(\S+): target (\d+) differs from the sum of its action lines \((\d+)\)$"),
+     "{0}: la meta declarada ({1}) difiere de la suma de sus líneas de acción ({2}); el denominador anual usa "
+     "la meta declarada"),
+    (re.compile(r"^FIN: target (\d+) differs from the sum of the component targets \((\d+)\)$"),
+     "FIN: la meta declarada ({0}) difiere de la suma de las metas de los componentes ({1})"),
+    (re.compile(r"^(\S+): monthly schedule adds up to (\d+), target is (\d+)$"),
+     "{0}: el calendario mensual suma {1} y la meta es {2}"),
+    (re.compile(r"^no program loaded for (\d+): .*$"),
+     "No hay programa cargado para {0}: los denominadores de cumplimiento son 0 (cárguelo con "
+     "«flask program load»)"),
+]
+
+
+def warning_es(text: str) -> str:
+    """A program warning (written in English by the contract) in Spanish for the pages and the PDF."""
+    for pattern, template in _WARNINGS_ES:
+        match = pattern.match(text)
+        if match:
+            return template.format(*match.groups())
+    return text

@@ -1,0 +1,209 @@
+"""The indicators dashboard, its charts and drill-down, and the quarterly report downloads."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from crm.auth.permissions import permission_required
+from crm.core import audit
+from crm.core.extensions import db
+from crm.core.pagination import paginate
+from crm.core.timeutil import local_today, quarter_bounds
+from crm.events.models import Activity, PartnerRequest
+from crm.indicators import reports, scorecard
+from crm.indicators.breakdowns import (
+    BREAKDOWN_LEVELS,
+    compute_breakdowns,
+    select_rows,
+    survey_response_counts,
+)
+from crm.indicators.compute import KINDS, QUARTERS, compute_report, period_labels
+from crm.program.models import LEVELS, ActionLine, Component, ProgramYear
+from crm.program.services import program_for_year
+
+bp = Blueprint("indicators", __name__, url_prefix="/indicadores")
+
+MIN_YEAR, MAX_YEAR = 2000, 2200
+CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"  # a script-free image
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _year() -> int:
+    raw = request.args.get("anio", "").strip()
+    if not raw:
+        return local_today().year
+    if not (raw.isascii() and raw.isdigit()) or not MIN_YEAR <= int(raw) <= MAX_YEAR:
+        abort(404)
+    return int(raw)
+
+
+def _years(current: int) -> list[int]:
+    stored = set(db.session.scalars(select(ProgramYear.year)))
+    return sorted(stored | {local_today().year, current}, reverse=True)
+
+
+def _period(year: int) -> str:
+    period = request.args.get("periodo", "") or str(year)
+    if period not in period_labels(year):
+        abort(404)
+    return period
+
+
+def _local_range(year: int, period: str):
+    """[start, end) local dates of a period label."""
+    if period == str(year):
+        return quarter_bounds(year, 1)[0], quarter_bounds(year, 4)[1]
+    return quarter_bounds(year, int(period[-1]))
+
+
+@bp.get("/")
+@permission_required("view_indicators")
+def dashboard():
+    year = _year()
+    data = reports.quarterly_data(year)
+    level = request.args.get("nivel", "PROPOSITO")
+    if level not in BREAKDOWN_LEVELS:
+        level = "PROPOSITO"
+    period = request.args.get("periodo", "") or str(year)
+    if period not in period_labels(year):
+        period = str(year)
+    breakdowns = [{**b, "selected": select_rows(b, level, period)} for b in data["breakdowns"]]
+    return render_template("indicators/dashboard.html", data=data, year=year, years=_years(year),
+                           breakdowns=breakdowns, level=level, period=period, periods=period_labels(year),
+                           breakdown_levels=BREAKDOWN_LEVELS, thresholds=scorecard.THRESHOLDS_TEXT,
+                           definitions=reports.DEFINITIONS, label=scorecard.level_label,
+                           chart_alt=scorecard.trend_text, warning_es=scorecard.warning_es)
+
+
+_CHART_REPORTS: dict[tuple, dict] = {}
+
+
+def _report_for_charts(year: int) -> dict:
+    """The year's report, computed once for the eight charts of a dashboard view.
+
+    Keyed by a cheap fingerprint of the data behind it, so a new response, activity or attended
+    request gives fresh figures at once; only the last few fingerprints are kept.
+    """
+    from surveys.models import Response as SurveyResponse
+
+    parts = [select(func.count(SurveyResponse.id)), select(func.max(SurveyResponse.id)),
+             select(func.count(Activity.id)), select(func.max(Activity.id)), select(func.count(PartnerRequest.id)),
+             select(func.count(PartnerRequest.attended_on)), select(func.sum(ActionLine.target))]
+    fingerprint = (year, db.engine.url.render_as_string(),
+                   *db.session.execute(select(*(p.scalar_subquery() for p in parts))).one())
+    if fingerprint not in _CHART_REPORTS:
+        if len(_CHART_REPORTS) > 8:
+            _CHART_REPORTS.clear()
+        _CHART_REPORTS[fingerprint] = compute_report(year)
+    return _CHART_REPORTS[fingerprint]
+
+
+@bp.get("/grafica/<level>.svg")
+@permission_required("view_indicators")
+def chart(level: str):
+    if level not in LEVELS:
+        abort(404)
+    from crm.indicators import charts
+
+    year = _year()
+    report = _report_for_charts(year)
+    summary = next(s for s in scorecard.summaries(report, program_for_year(year), local_today())
+                   if s["level"] == level)
+    response = Response(charts.render(summary, "svg"), mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = CHART_CSP
+    return response
+
+
+@bp.get("/nivel/<level>")
+@permission_required("view_indicators")
+def detail(level: str):
+    if level not in LEVELS:
+        abort(404)
+    needed = "view_responses" if KINDS[level] == "satisfaction" else "view_events"
+    if not current_user.can(needed):
+        abort(403)
+    year = _year()
+    period = _period(year)
+    report = compute_report(year)
+    rows = [r for r in report["indicators"] if r["level"] == level]
+    context = {"level": level, "label": scorecard.level_label(level), "year": year, "period": period,
+               "periods": period_labels(year), "rows": rows, "kind": KINDS[level],
+               "row": next(r for r in rows if r["period"] == period),
+               "warnings": [scorecard.warning_es(w) for w in report["warnings"]]}
+    if KINDS[level] == "satisfaction":
+        context.update(_satisfaction_detail(level, year))
+    elif level == "AI1":
+        context.update(_requests_detail(year, period))
+    else:
+        context.update(_activities_detail(level, year, period))
+    return render_template("indicators/detail.html", **context)
+
+
+def _satisfaction_detail(level: str, year: int) -> dict:
+    levels = ("AI3", "AI5", "AI6") if level == "PROPOSITO" else (level,)
+    counts = survey_response_counts(year, levels)
+    by_survey = compute_breakdowns(year, dimensions=["encuesta"])[0]
+    values = {r["group"]: r for r in select_rows(by_survey, level, str(year))}
+    for survey in counts:
+        survey["year_row"] = values.get(str(survey["id"]))
+    return {"surveys": counts, "quarters": QUARTERS}
+
+
+def _activities_detail(level: str, year: int, period: str) -> dict:
+    program = program_for_year(year)
+    if program is None:
+        return {"lines": [], "page": None, "program": None}
+    start, end = _local_range(year, period)
+    line_filter = [ActionLine.program_year_id == program.id]
+    if level != "FIN":
+        line_filter.append(Component.code == level)
+    realized = dict(db.session.execute(
+        select(ActionLine.id, func.count(Activity.id)).join(Activity, Activity.action_line_id == ActionLine.id)
+        .join(Component, Component.id == ActionLine.component_id)
+        .where(*line_filter, Activity.date >= start, Activity.date < end).group_by(ActionLine.id)).all())
+    lines = []
+    components = program.components if level == "FIN" else [c for c in program.components if c.code == level]
+    for component in components:
+        for line in component.action_lines:
+            months = line.monthly()
+            programmed = line.target if period == str(year) else sum(months[3 * (int(period[-1]) - 1):3 * int(period[-1])])
+            lines.append({"code": line.code, "description": line.description, "programmed": programmed,
+                          "realized": realized.get(line.id, 0)})
+    query = (select(Activity).join(ActionLine, ActionLine.id == Activity.action_line_id)
+             .join(Component, Component.id == ActionLine.component_id)
+             .where(*line_filter, Activity.date >= start, Activity.date < end)
+             .order_by(Activity.date, Activity.id))
+    return {"lines": lines, "page": paginate(query, per_page=50), "program": program}
+
+
+def _requests_detail(year: int, period: str) -> dict:
+    start, end = _local_range(year, period)
+    query = (select(PartnerRequest).where(PartnerRequest.received_on >= start, PartnerRequest.received_on < end)
+             .order_by(PartnerRequest.received_on, PartnerRequest.id))
+    return {"page": paginate(query, per_page=50)}
+
+
+def _download(fmt: str):
+    year = _year()
+    data = reports.quarterly_data(year)
+    body = reports.quarterly_xlsx(data) if fmt == "xlsx" else reports.quarterly_pdf(data)
+    audit.record(current_user, "indicators.export", None, {"year": year, "format": fmt})
+    db.session.commit()
+    stamp = data["generated_at"].strftime("%Y%m%d")
+    response = Response(body, mimetype=XLSX if fmt == "xlsx" else "application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="indicadores-{year}-{stamp}.{fmt}"'
+    return response
+
+
+@bp.get("/informe.xlsx")
+@permission_required("export_reports")
+def download_xlsx():
+    return _download("xlsx")
+
+
+@bp.get("/informe.pdf")
+@permission_required("export_reports")
+def download_pdf():
+    return _download("pdf")

@@ -1,0 +1,106 @@
+"""Forms of the survey builder and of the invitations (CSRF on every POST; plain HTML, no JavaScript)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from surveys.builder.questions import KINDS, SCALES
+from surveys.builder.templates import TEMPLATES
+from surveys.forms import COMPONENT_CHOICES
+
+LANGUAGE_CHOICES = [("es", "Español"), ("es,en", "Español e inglés")]
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+DATETIME_MSG = "Escriba una fecha y hora válidas."
+
+
+def _optional_int(value):
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class SurveyForm(FlaskForm):
+    title_es = StringField("Título en español", validators=[DataRequired("Escriba el título."), Length(max=300)])
+    title_en = StringField("Título en inglés", validators=[Optional(), Length(max=300)],
+                           description="Solo si la encuesta también se ofrece en inglés.")
+    languages = SelectField("Idiomas", choices=LANGUAGE_CHOICES, default="es")
+    anonymous = BooleanField("Encuesta anónima (las respuestas no se vinculan con ninguna persona)")
+    component = SelectField("Componente de la matriz", choices=COMPONENT_CHOICES, validators=[Optional()])
+    year = IntegerField("Año del programa", validators=[Optional(), NumberRange(2000, 2100, "Escriba un año válido.")])
+    activity = SelectField("Actividad relacionada", coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    program = SelectField("Programa de observación relacionado", coerce=_optional_int, validators=[Optional()],
+                          validate_choice=False)
+    opens_at = DateTimeLocalField("Abre el", format=DATETIME_FORMATS, validators=[Optional()],
+                                  description="Hora de la Ciudad de México. Vacío: al abrirla.")
+    closes_at = DateTimeLocalField("Cierra el", format=DATETIME_FORMATS, validators=[Optional()],
+                                   description="Hora de la Ciudad de México. Vacío: hasta que la cierre.")
+    submit = SubmitField("Guardar")
+
+
+class TemplateForm(FlaskForm):
+    template = SelectField("Plantilla", choices=[(t.key, t.title["es"]) for t in TEMPLATES.values()])
+    title = StringField("Título (opcional)", validators=[Optional(), Length(max=300)],
+                        description="Vacío: el título de la plantilla.")
+    # own ids: this form shares the «Nueva encuesta» page with SurveyForm, whose fields have the same names
+    component = SelectField("Componente de la matriz", choices=COMPONENT_CHOICES, validators=[Optional()],
+                            id="plantilla-component")
+    year = IntegerField("Año del programa", validators=[Optional(), NumberRange(2000, 2100, "Escriba un año válido.")],
+                        id="plantilla-year")
+    anonymous = BooleanField("Encuesta anónima", id="plantilla-anonymous")
+    submit = SubmitField("Crear desde plantilla")
+
+
+class ChoiceRow(Form):
+    """One option of a choice question (a sub-form: the CSRF token is the parent form's)."""
+
+    choice_id = HiddenField()
+    code = StringField("Código", validators=[Optional(), Length(max=81)])
+    label_es = StringField("Etiqueta en español", validators=[Optional(), Length(max=300)])
+    label_en = StringField("Etiqueta en inglés", validators=[Optional(), Length(max=300)])
+    positive = BooleanField("Positiva")
+    remove = BooleanField("Quitar")
+
+
+class QuestionForm(FlaskForm):
+    kind = SelectField("Tipo", choices=[(k.key, k.label) for k in KINDS.values()])
+    scale = SelectField("Escala", choices=[(key, label) for key, (label, _) in SCALES.items()], default="calificacion")
+    label_es = TextAreaField("Texto en español", validators=[Optional(), Length(max=1000)])
+    label_en = TextAreaField("Texto en inglés", validators=[Optional(), Length(max=1000)])
+    hint_es = TextAreaField("Ayuda en español", validators=[Optional(), Length(max=1000)],
+                            description="Opcional: una aclaración que aparece bajo la pregunta.")
+    hint_en = TextAreaField("Ayuda en inglés", validators=[Optional(), Length(max=1000)])
+    name = StringField("Código de la pregunta", validators=[Optional(), Length(max=81)],
+                       description="Nombre de la columna en las exportaciones. Vacío: se genera del texto.")
+    required = BooleanField("Respuesta obligatoria")
+    indicator = BooleanField("Pregunta del indicador de satisfacción",
+                             description="Solo preguntas de opción única; sus opciones positivas cuentan para el "
+                                         "indicador.")
+    choices = FieldList(FormField(ChoiceRow), min_entries=0, max_entries=60)
+    more = SubmitField("Añadir filas de opciones")
+    submit = SubmitField("Guardar pregunta")
+
+
+class InviteForm(FlaskForm):
+    """The POST of an invitation run; the selection travels in hidden fields read by Selection.from_args."""
+
+    note = TextAreaField("Mensaje adicional (opcional)", validators=[Optional(), Length(max=2000)],
+                         description="Texto simple que se añade al correo.")
+    send = SubmitField("Enviar invitaciones por correo")
+    links = SubmitField("Descargar enlaces personales (CSV)")

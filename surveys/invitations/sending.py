@@ -1,0 +1,309 @@
+"""Inviting people to answer a survey: who (a network, a contacts list, an activity, an observation program),
+how (e-mail, or a file of personal links for WhatsApp and other channels), reminders and status.
+
+Rules
+- One invitation per person and survey; blocked and anonymized records are never invited.
+- Every bulk action honours opposition (crm.contacts.privacy.rights.can_contact) and reports how many
+  people were skipped and why; each run is audited with its counts.
+- Idempotent: the e-mail step sends once per invitation (an invitation with `sent_at` is not sent again),
+  a reminder is not repeated within REMINDER_INTERVAL, and a run cannot race another run of the same
+  survey: the invitations to send are claimed (marked sent) in one short transaction that holds a lock
+  on the survey row, and only then are the messages sent. A crash while sending can therefore lose a
+  message (it is reported as sent), never send one twice. A mail failure marks that invitation
+  `bounced` (it is retried by the next run) and the loop goes on.
+- Sending is synchronous but preloaded: the people with their addresses and preferences and the
+  survey's invitations are read once; the loop makes no query per person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, render_template
+from sqlalchemy import case, insert, select, update
+from sqlalchemy.orm import selectinload
+
+from crm.contacts.models import Person
+from crm.contacts.privacy.rights import can_contact
+from crm.core import audit, mail
+from crm.core.extensions import db
+from crm.core.tabular import Verbatim, csv_bytes
+from crm.core.timeutil import to_local, utcnow
+from surveys import services
+from surveys.invitations.lists import (  # re-exported: the routes and tests use `invitations.X`
+    ACCREDITATION,
+    LINK_HEADER,
+    PROGRAM_ROLES,
+    REASONS,
+    REMINDER_INTERVAL,
+    SOURCES,
+    STATUSES,
+    WHATSAPP_NOTE,
+    InvitationError,
+    Outcome,
+    Preview,
+    Selection,
+    invitations_by_person,
+    not_invitable,
+    preview,
+    select_people,
+    status_counts,
+    status_label,
+)
+
+__all__ = ["ACCREDITATION", "LINK_HEADER", "PROGRAM_ROLES", "REASONS", "REMINDER_INTERVAL", "SOURCES", "STATUSES",
+           "InvitationError", "Outcome", "Preview", "Selection", "compose", "links_file", "preview",
+           "select_people", "send_email_invitations", "send_reminders", "status_counts", "status_label"]
+from surveys.models import Invitation, Survey
+
+
+def base_url() -> str:
+    return (current_app.config.get("CRM_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+
+
+def message_language(person: Person) -> str:
+    return "en" if (person.language or "").lower().startswith("en") else "es"
+
+
+def _one_line(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+@dataclass
+class Message:
+    to: str
+    subject: str
+    body: str
+
+
+def compose(survey: Survey, *, name: str, lang: str, token: str, reminder: bool = False, note: str = "") -> Message:
+    """The plain-text invitation (or reminder) in `lang`: title, personal link, privacy-notice link.
+
+    Plain text only: what staff and respondents wrote (titles, names, the optional note) is never markup.
+    """
+    lang = "en" if lang == "en" else "es"
+    title = _one_line((survey.titles or {}).get(lang) or survey.title)
+    closes = ""
+    if survey.closes_at is not None:
+        local = to_local(survey.closes_at)
+        closes = local.strftime("%Y-%m-%d %H:%M") if lang == "en" else local.strftime("%d/%m/%Y a las %H:%M")
+    link = base_url() + services.respondent_path(token)
+    privacy = f"{base_url()}/aviso-de-privacidad?lang={lang}"
+    body = render_template(f"surveys/invitations/email.{lang}.txt", title=title, name=_one_line(name), link=link,
+                           privacy=privacy, closes=closes, anonymous=bool(survey.anonymous), reminder=reminder,
+                           note=(note or "").strip())
+    if lang == "en":
+        subject = ("Reminder: " if reminder else "Invitation: ") + title
+    else:
+        subject = ("Recordatorio: " if reminder else "Invitación: ") + title
+    return Message(to="", subject=subject[:250], body=body)
+
+
+def _lock(survey: Survey) -> None:
+    """Serializes invitation runs of one survey: a row lock (PostgreSQL) or the write lock (SQLite)."""
+    db.session.execute(update(Survey).where(Survey.id == survey.id).values(state=Survey.state)
+                       .execution_options(synchronize_session=False))
+
+
+def _new_invitation(survey_id: int, person: Person, *, source: str, channel: str, now: datetime,
+                    sent: bool = False) -> dict:
+    """A row for a bulk insert (one statement for every new invitation of a run)."""
+    return {"survey_id": survey_id, "person_id": person.id, "token": services.new_token(),
+            "status": "sent" if sent else "pending", "channel": channel, "source": source[:60], "created_at": now,
+            "sent_at": now if sent else None}
+
+
+def _insert(rows: list[dict]) -> None:
+    if rows:
+        db.session.execute(insert(Invitation.__table__), rows)
+
+
+@dataclass
+class _Seen:
+    """An invitation created in this run (inserted in bulk), as the loop needs to see it."""
+
+    token: str
+    sent_at: datetime | None = None
+    answered_at: datetime | None = None
+    status: str = "pending"
+    id: int | None = None
+
+
+@dataclass
+class _Job:
+    token: str
+    address: str
+    message: Message
+    previous: datetime | None = None
+
+
+def _send_all(jobs: list[_Job]) -> tuple[list[_Job], list[tuple[_Job, str]]]:
+    sent, failed = [], []
+    for job in jobs:
+        try:
+            mail.send(job.address, job.message.subject, job.message.body)
+        except (mail.MailError, ValueError, OSError) as exc:  # ValueError: a header the mail library refuses
+            failed.append((job, str(exc)[:200]))
+        else:
+            sent.append(job)
+    return sent, failed
+
+
+# --------------------------------------------------------------------------- e-mail invitations
+
+def send_email_invitations(survey: Survey, people: list[Person], *, source: str, actor=None,
+                           note: str = "") -> Outcome:
+    """Invites by e-mail everyone in `people` who can be e-mailed and has not been e-mailed for this survey."""
+    outcome = Outcome(selected=len(people))
+    note = (note or "").strip()[:2000]
+    survey_id = survey.id
+    _lock(survey)
+    existing = invitations_by_person(survey)
+    now = utcnow()
+    new_rows: list[dict] = []
+    claimed_ids: list[int] = []
+    jobs: list[_Job] = []
+    for person in people:
+        invitation = existing.get(person.id)
+        if reason := not_invitable(person, invitation):
+            outcome.skipped[reason] += 1
+            continue
+        if invitation is not None and invitation.sent_at is not None:
+            outcome.skipped["already_sent"] += 1
+            continue
+        if not can_contact(person, "email"):
+            outcome.skipped["opposes_email"] += 1
+            continue
+        if person.primary_email is None:
+            outcome.skipped["no_email"] += 1
+            continue
+        if invitation is None:
+            row = _new_invitation(survey_id, person, source=source, channel="email", now=now, sent=True)
+            new_rows.append(row)
+            token = row["token"]
+        else:
+            claimed_ids.append(invitation.id)
+            token = invitation.token
+        message = compose(survey, name=person.full_name, lang=message_language(person), token=token, note=note)
+        jobs.append(_Job(token, person.primary_email.address, message))
+        existing[person.id] = invitation or _Seen(token=token, sent_at=now)  # a repeat later in the list
+    _insert(new_rows)
+    if claimed_ids:  # claimed: no other run sends them
+        db.session.execute(
+            update(Invitation).where(Invitation.id.in_(claimed_ids))
+            .values(sent_at=now, channel="email",
+                    status=case((Invitation.status.in_(("pending", "bounced")), "sent"), else_=Invitation.status))
+            .execution_options(synchronize_session=False))
+    outcome.created = len(new_rows)
+    db.session.commit()  # the claim; sending happens outside the lock
+    sent, failed = _send_all(jobs)
+    outcome.sent, outcome.bounced = len(sent), len(failed)
+    if failed:
+        db.session.execute(update(Invitation).where(Invitation.token.in_([job.token for job, _ in failed]))
+                           .values(status="bounced", sent_at=None).execution_options(synchronize_session=False))
+        outcome.failures = [error for _, error in failed[:20]]
+    audit.record(actor, "surveys.invite", ("Survey", survey_id),
+                 {"channel": "email", "source": source, **outcome.details()})
+    db.session.commit()
+    return outcome
+
+
+# --------------------------------------------------------------------------- reminders
+
+def send_reminders(survey: Survey, *, actor=None, now: datetime | None = None) -> Outcome:
+    """Reminds by e-mail the invitations sent or opened but not answered (not twice within a day)."""
+    now = now or utcnow()
+    survey_id = survey.id
+    _lock(survey)
+    invitations = list(db.session.scalars(
+        select(Invitation).where(Invitation.survey_id == survey_id, Invitation.status.in_(("sent", "opened")),
+                                 Invitation.answered_at.is_(None))
+        .options(selectinload(Invitation.person).selectinload(Person.emails),
+                 selectinload(Invitation.person).selectinload(Person.channel_preferences))
+        .order_by(Invitation.id)))
+    outcome = Outcome(selected=len(invitations))
+    jobs: list[_Job] = []
+    claimed_ids: list[int] = []
+    for invitation in invitations:
+        person = invitation.person
+        if person is None or person.status != "active":
+            outcome.skipped["inactive"] += 1
+            continue
+        if invitation.reminded_at is not None and invitation.reminded_at > now - REMINDER_INTERVAL:
+            outcome.skipped["recently_reminded"] += 1
+            continue
+        if not can_contact(person, "email"):
+            outcome.skipped["opposes_email"] += 1
+            continue
+        if person.primary_email is None:
+            outcome.skipped["no_email"] += 1
+            continue
+        message = compose(survey, name=person.full_name, lang=message_language(person), token=invitation.token,
+                          reminder=True)
+        jobs.append(_Job(invitation.token, person.primary_email.address, message, previous=invitation.reminded_at))
+        claimed_ids.append(invitation.id)
+    if claimed_ids:  # claimed: another run finds them reminded
+        db.session.execute(update(Invitation).where(Invitation.id.in_(claimed_ids)).values(reminded_at=now)
+                           .execution_options(synchronize_session=False))
+    db.session.commit()
+    sent, failed = _send_all(jobs)
+    outcome.sent, outcome.bounced = len(sent), len(failed)
+    for job, _ in failed:  # rare: one statement per failure
+        db.session.execute(update(Invitation).where(Invitation.token == job.token)
+                           .values(status="bounced", reminded_at=job.previous)
+                           .execution_options(synchronize_session=False))
+    outcome.failures = [error for _, error in failed[:20]]
+    audit.record(actor, "surveys.remind", ("Survey", survey_id), {"channel": "email", **outcome.details()})
+    db.session.commit()
+    return outcome
+
+
+# --------------------------------------------------------------------------- links for other channels
+
+def _whatsapp_phone(person: Person) -> str:
+    phone = next((p for p in person.phones if p.whatsapp), None) or person.primary_phone
+    return phone.e164 if phone is not None else ""
+
+
+def links_file(survey: Survey, people: list[Person], *, source: str, actor=None) -> tuple[bytes, Outcome]:
+    """A CSV of personal links (nombre, correo, telefono, idioma, enlace, nota) for WhatsApp and other channels.
+
+    People who oppose WhatsApp are listed with an empty link and a note; blocked or anonymized people and
+    those who already answered are left out. Existing invitations keep their link; audited as an export.
+    """
+    outcome = Outcome(selected=len(people))
+    survey_id = survey.id
+    _lock(survey)
+    existing = invitations_by_person(survey)
+    now = utcnow()
+    new_rows: list[dict] = []
+    rows: list[tuple[Person, str | None]] = []
+    for person in people:
+        invitation = existing.get(person.id)
+        if reason := not_invitable(person, invitation):
+            outcome.skipped[reason] += 1
+            continue
+        if not can_contact(person, "whatsapp"):
+            outcome.skipped["opposes_whatsapp"] += 1
+            rows.append((person, None))
+            continue
+        if invitation is None:
+            row = _new_invitation(survey_id, person, source=source, channel="whatsapp", now=now)
+            new_rows.append(row)
+            invitation = existing[person.id] = _Seen(token=row["token"])
+        rows.append((person, invitation.token))
+    _insert(new_rows)
+    outcome.created = len(new_rows)
+    table = []
+    for person, token in rows:
+        email = person.primary_email
+        link = base_url() + services.respondent_path(token) if token else ""
+        table.append([person.full_name, email.address if email else "", Verbatim(_whatsapp_phone(person)),
+                      person.language or "es", Verbatim(link), "" if token else WHATSAPP_NOTE])
+    outcome.listed = len(table)
+    body = csv_bytes(LINK_HEADER, table)
+    audit.record(actor, "surveys.invite_links", ("Survey", survey_id),
+                 {"format": "csv", "rows": len(table), "source": source, **outcome.details()})
+    db.session.commit()
+    return body, outcome

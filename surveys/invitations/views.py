@@ -1,0 +1,145 @@
+"""Staff pages for invitations, on the `surveys` blueprint: choose whom to invite (with a preview of the
+counts), send by e-mail or download personal links, remind, and see each invitation's status."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from crm.auth.permissions import permission_required
+from crm.contacts.catalogs import ALCALDIAS, MEMBERSHIP_STATUSES, NETWORKS
+from crm.contacts.countries import country_choices
+from crm.contacts.forms import ConfirmForm
+from crm.contacts.models import Person
+from crm.core.extensions import db
+from crm.core.pagination import paginate
+from crm.events.models import Activity, ObservationProgram
+from surveys.builder.forms import InviteForm
+from surveys.invitations import sending as invitations
+from surveys.manage.views import bp
+from surveys.models import Invitation, Survey
+
+
+def _survey(survey_id: int) -> Survey:
+    return db.get_or_404(Survey, survey_id)
+
+
+def _default_selection(survey: Survey) -> invitations.Selection:
+    if survey.observation_program_id:
+        return invitations.Selection(source="programa", program_id=survey.observation_program_id)
+    if survey.activity_id:
+        return invitations.Selection(source="actividad", activity_id=survey.activity_id)
+    return invitations.Selection(source="red", network="rvc", membership_status="active")
+
+
+def _sending_problem(survey: Survey) -> str | None:
+    if survey.state == "draft":
+        return ("La encuesta está en borrador: ábrala antes de enviar invitaciones por correo (quien abra el enlace "
+                "vería que aún no recibe respuestas). Puede descargar los enlaces desde ahora.")
+    if survey.state == "closed":
+        return "La encuesta está cerrada: ya no recibe respuestas, así que no se envían invitaciones."
+    return None
+
+
+@bp.get("/<int:survey_id>/invitar")
+@permission_required("manage_surveys")
+def invite(survey_id: int):
+    survey = _survey(survey_id)
+    chosen = "origen" in request.args
+    selection = invitations.Selection.from_args(request.args) if chosen else _default_selection(survey)
+    summary = description = problem = None
+    if chosen:
+        try:
+            people, _, description = invitations.select_people(selection)
+        except invitations.InvitationError as exc:
+            problem = str(exc)
+        else:
+            summary = invitations.preview(survey, people)
+    activities = db.session.execute(select(Activity.id, Activity.date, Activity.title)
+                                    .order_by(Activity.date.desc(), Activity.id.desc()).limit(300)).all()
+    programs = db.session.execute(select(ObservationProgram.id, ObservationProgram.name)
+                                  .order_by(ObservationProgram.election_date.desc())).all()
+    return render_template(
+        "surveys/builder/invite.html", survey=survey, selection=selection, chosen=chosen, summary=summary,
+        description=description, problem=problem, form=InviteForm(formdata=None), sources=invitations.SOURCES,
+        networks=NETWORKS, membership_statuses=MEMBERSHIP_STATUSES, countries=country_choices(),
+        alcaldias=ALCALDIAS, activities=activities, programs=programs, roles=invitations.PROGRAM_ROLES,
+        accreditation=invitations.ACCREDITATION, sending_problem=_sending_problem(survey),
+        reasons=invitations.REASONS), (422 if problem else 200)
+
+
+def _flash_outcome(outcome: invitations.Outcome, what: str) -> None:
+    text = f"{what}: {outcome.sent} enviada{'' if outcome.sent == 1 else 's'}"
+    if outcome.created:
+        text += f" ({outcome.created} {'invitación nueva' if outcome.created == 1 else 'invitaciones nuevas'})"
+    text += "."
+    flash(text, "success" if outcome.sent or not outcome.bounced else "warning")
+    if outcome.skipped_total:
+        reasons = "; ".join(f"{count}: {reason}" for reason, count in outcome.reasons())
+        flash(f"Se omitió a {outcome.skipped_total} persona{'' if outcome.skipped_total == 1 else 's'} ({reasons}).",
+              "info")
+    if outcome.bounced:
+        flash(f"{outcome.bounced} correo{'' if outcome.bounced == 1 else 's'} no se pudo{'' if outcome.bounced == 1 else 'ieron'} "
+              "enviar; la invitación quedó como rebotada y se reintentará en el próximo envío.", "warning")
+
+
+@bp.post("/<int:survey_id>/invitar")
+@permission_required("manage_surveys")
+def invite_run(survey_id: int):
+    survey = _survey(survey_id)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        flash("El formulario caducó o el mensaje es demasiado largo; revíselo y envíelo de nuevo.", "danger")
+        return redirect(url_for(".invite", survey_id=survey.id))
+    selection = invitations.Selection.from_args(request.form)
+    back = url_for(".invite", survey_id=survey.id, **selection.as_args())
+    try:
+        people, source, _ = invitations.select_people(selection)
+    except invitations.InvitationError as exc:
+        flash(str(exc), "danger")
+        return redirect(back)
+    if form.links.data:
+        body, outcome = invitations.links_file(survey, people, source=source, actor=current_user)
+        return Response(body, mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{survey.code}-enlaces.csv"'})
+    problem = _sending_problem(survey)
+    if problem:
+        flash(problem, "danger")
+        return redirect(back)
+    outcome = invitations.send_email_invitations(survey, people, source=source, actor=current_user,
+                                                 note=form.note.data or "")
+    _flash_outcome(outcome, "Invitaciones por correo")
+    return redirect(url_for(".invitation_status", survey_id=survey_id))
+
+
+@bp.post("/<int:survey_id>/recordatorio")
+@permission_required("manage_surveys")
+def invite_remind(survey_id: int):
+    survey = _survey(survey_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    problem = _sending_problem(survey)
+    if problem:
+        flash(problem.replace("invitaciones", "recordatorios"), "danger")
+        return redirect(url_for(".invitation_status", survey_id=survey.id))
+    outcome = invitations.send_reminders(survey, actor=current_user)
+    _flash_outcome(outcome, "Recordatorios")
+    return redirect(url_for(".invitation_status", survey_id=survey_id))
+
+
+@bp.get("/<int:survey_id>/invitaciones")
+@permission_required("manage_surveys")
+def invitation_status(survey_id: int):
+    survey = _survey(survey_id)
+    status = request.args.get("estado", "")
+    query = (select(Invitation).where(Invitation.survey_id == survey.id)
+             .options(selectinload(Invitation.person).selectinload(Person.emails))
+             .order_by(Invitation.created_at.desc(), Invitation.id.desc()))
+    if status in invitations.STATUSES:
+        query = query.where(Invitation.status == status)
+    page = paginate(query, per_page=50)
+    return render_template("surveys/builder/invitations.html", survey=survey, page=page,
+                           counts=invitations.status_counts(survey), statuses=invitations.STATUSES, status=status,
+                           confirm=ConfirmForm(), sending_problem=_sending_problem(survey))
