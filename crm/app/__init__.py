@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 
+from crm.app.wiring import connect_domains, register_blueprints, register_cli
 from crm.core.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -113,8 +114,9 @@ def create_app(config_object: object | str | None = None, **overrides) -> Flask:
         if app.config.get("CRM_CHECK_DATABASE_AT_START"):
             _check_database(app)
 
-    _register_blueprints(app)
-    _register_cli(app)
+    connect_domains()
+    register_blueprints(app)
+    register_cli(app)
     from crm.core.tasks import init_app as init_tasks  # the task queue (Huey) and `flask tasks worker`
     init_tasks(app)
     _register_hooks(app)
@@ -212,39 +214,6 @@ def _select_locale() -> str:
     if lang in ("es", "en"):
         return lang
     return "es"
-
-
-def _register_blueprints(app: Flask) -> None:
-    from crm.app.views.home import bp as main_bp
-    from crm.app.views.imports import bp as imports_bp
-    from crm.auth.views.account import bp as auth_bp
-    from crm.auth.views.admin import bp as admin_bp
-    from crm.contacts.views.people import bp as contacts_bp
-    from crm.contacts.views.signup import bp as signup_bp
-    from crm.events.views import bp as events_bp
-    from crm.indicators.views import bp as indicators_bp
-    from crm.program.views import bp as program_bp
-    from surveys.manage.views import bp as surveys_bp
-    from surveys.respond.views import bp as public_bp
-    from surveys.respond.views import privacy_bp
-
-    for blueprint in (auth_bp, main_bp, admin_bp, program_bp, contacts_bp, events_bp, surveys_bp, public_bp,
-                      privacy_bp, indicators_bp, signup_bp, imports_bp):
-        app.register_blueprint(blueprint)
-
-
-def _register_cli(app: Flask) -> None:
-    from crm.app.demo import demo_cli
-    from crm.auth.cli import users_cli
-    from crm.contacts.cli import contacts_cli
-    from crm.events.cli import activities_cli, requests_cli
-    from crm.indicators.cli import indicators_cli
-    from crm.program.cli import program_cli
-    from surveys.manage.cli import surveys_cli
-
-    for group in (users_cli, program_cli, demo_cli, contacts_cli, activities_cli, requests_cli, surveys_cli,
-                  indicators_cli):
-        app.cli.add_command(group)
 
 
 def _register_hooks(app: Flask) -> None:
