@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
-from crm.auth.models import ROLE_LABELS
+from crm.auth.roles import ROLE_LABELS
 
 REQUIRED = "Este campo es obligatorio."
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -8,23 +7,9 @@ from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from crm.auth.roles import ROLE_LABELS, Role, role_has
 from crm.core.extensions import db
 from crm.core.timeutil import utcnow
-
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    STAFF = "staff"
-    COORDINATOR = "coordinator"
-    VIEWER = "viewer"
-
-
-ROLE_LABELS = {
-    Role.ADMIN: "Administración",
-    Role.STAFF: "Personal operativo",
-    Role.COORDINATOR: "Coordinación",
-    Role.VIEWER: "Consulta",
-}
 
 
 class User(UserMixin, db.Model):
@@ -64,8 +49,6 @@ class User(UserMixin, db.Model):
         return ROLE_LABELS.get(Role(self.role), self.role)
 
     def can(self, permission: str) -> bool:
-        from crm.auth.permissions import role_has
-
         return role_has(self.role, permission)
 
     def __repr__(self) -> str:

@@ -1,4 +1,4 @@
-"""Who may do what: named permissions per role, and the decorator every view uses."""
+"""The decorator every staff view uses: login required, then a named permission (crm.auth.roles)."""
 
 from __future__ import annotations
 
@@ -7,40 +7,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
-from crm.auth.models import Role
-
-ALL = frozenset(Role)
-PERMISSIONS: dict[str, frozenset[Role]] = {
-    # relations
-    "view_contacts": frozenset({Role.ADMIN, Role.STAFF, Role.COORDINATOR}),
-    "edit_contacts": frozenset({Role.ADMIN, Role.STAFF}),
-    "import_data": frozenset({Role.ADMIN, Role.STAFF}),
-    "export_data": frozenset({Role.ADMIN, Role.COORDINATOR}),
-    "manage_privacy": frozenset({Role.ADMIN, Role.STAFF}),
-    "manage_events": frozenset({Role.ADMIN, Role.STAFF}),
-    "view_events": ALL,
-    # surveys
-    "view_surveys": ALL,
-    "manage_surveys": frozenset({Role.ADMIN, Role.STAFF}),
-    "view_responses": frozenset({Role.ADMIN, Role.STAFF, Role.COORDINATOR}),
-    # indicators and program
-    "view_indicators": ALL,
-    "export_reports": frozenset({Role.ADMIN, Role.COORDINATOR}),
-    "view_program": ALL,
-    "manage_program": frozenset({Role.ADMIN}),
-    # administration
-    "manage_users": frozenset({Role.ADMIN}),
-    "view_audit": frozenset({Role.ADMIN}),
-}
-
-
-def role_has(role: str, permission: str) -> bool:
-    if permission not in PERMISSIONS:
-        raise KeyError(f"unknown permission {permission!r}")
-    try:
-        return Role(role) in PERMISSIONS[permission]
-    except ValueError:
-        return False
+from crm.auth.roles import PERMISSIONS
 
 
 def permission_required(permission: str):

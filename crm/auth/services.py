@@ -8,7 +8,8 @@ from pathlib import Path
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
-from crm.auth.models import Role, User
+from crm.auth.models import User
+from crm.auth.roles import Role
 from crm.core import audit
 from crm.core.errors import DomainError
 from crm.core.extensions import db

@@ -29,8 +29,8 @@ from werkzeug.routing.converters import (
     UUIDConverter,
 )
 
-from crm.auth.models import Role, User
-from crm.auth.permissions import PERMISSIONS
+from crm.auth.models import User
+from crm.auth.roles import PERMISSIONS, Role
 from crm.core.extensions import db
 from tests.conftest import login
 from tests.factories import make_user
@@ -79,7 +79,7 @@ PUBLIC_ENDPOINTS = {
     "signup.sent",  # /unirse/<code>/enviado
     "signup.confirm",  # /unirse/confirmar/<token>: the e-mailed confirmation link
 }
-PUBLIC_BLUEPRINTS = {"public"}  # surveys/public.py: the respondent pages (token or open link)
+PUBLIC_BLUEPRINTS = {"public"}  # surveys/respond/views.py: the respondent pages (token or open link)
 PUBLIC_PATH_PREFIXES = ("/r/",)  # respondent links
 
 # Routes for any logged-in account, whatever its role.
