@@ -54,7 +54,7 @@ class Config:
     # Uploads.
     MAX_CONTENT_LENGTH = int(os.environ.get("CRM_MAX_UPLOAD_MB") or 20) * 1024 * 1024
 
-    # Background tasks (Huey, crm/tasks.py): long imports run outside the request.
+    # Background tasks (Huey, crm/core/tasks.py): long imports run outside the request.
     # CRM_TASKS_URL: empty -> a SQLite file in the instance folder (tasks.db); "sqlite:////path/file.db";
     # "redis://host:6379/0" when several machines share the queue (needs `pip install redis`);
     # "memory://" only with CRM_TASKS_IN_PROCESS (the queue lives in the web process).
@@ -62,7 +62,7 @@ class Config:
     # Run the tasks inside the request that enqueues them (tests): no consumer needed.
     CRM_TASKS_IMMEDIATE = _bool("CRM_TASKS_IMMEDIATE", default=False)
     # Start a consumer thread inside the web process at its first request (`make run`, one-machine demos);
-    # production runs `flask --app wsgi tasks worker` (or `huey_consumer crm.core.tasks.huey`) as its own process.
+    # production runs `flask --app wsgi tasks worker` (or `huey_consumer wsgi.huey`) as its own process.
     CRM_TASKS_IN_PROCESS = _bool("CRM_TASKS_IN_PROCESS", default=False)
 
     # Rate limits.

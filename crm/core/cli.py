@@ -30,7 +30,7 @@ def run_import(file: str, dry_run: bool, run: Callable[[Table], Any], summary: C
         result = run(table)
     except ImportProblems as exc:
         for problem in exc.problems:
-            click.echo(problem)
+            click.echo(str(problem))
         if dry_run:
             click.echo(DRY_RUN_LINE)
         raise SystemExit(1) from None

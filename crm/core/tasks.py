@@ -8,20 +8,21 @@ One Huey instance, `huey`, for the whole process. Its storage comes from configu
 - `CRM_TASKS_IMMEDIATE` (tests): every task runs inside the call that enqueues it.
 
 Who runs the tasks: in production a consumer process, `flask --app wsgi tasks worker` (or Huey's own
-`huey_consumer crm.core.tasks.huey`, which builds the app from the environment); for `make run`,
-`CRM_TASKS_IN_PROCESS=1` starts a consumer thread inside the web process at its first request.
+`huey_consumer wsgi.huey`, which builds the app from the environment); for `make run`,
+`CRM_TASKS_IN_PROCESS=1` starts a consumer thread inside the web process at its first request. The tasks
+are defined in the packages the app factory imports, so a consumer knows them once an app is built.
 
 Tasks run in an application context: the enqueuing request's one in immediate mode, otherwise the
-worker's app (created once per process). They take ids, never ORM objects or the logged-in user.
+worker's app (created once per process by the factory given to `init_app`). They take ids, never ORM
+objects or the logged-in user.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from flask.cli import AppGroup
 from huey import Huey
 from huey.consumer import Consumer
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+from crm.core.errors import ConfigurationError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 QUEUE_NAME = "vinculo"
@@ -61,29 +64,23 @@ def storage_settings(url: str, instance_path: str | Path) -> tuple[type, dict]:
     if url.startswith("sqlite:///"):
         filename = url[len("sqlite:///"):]
         if not filename:
-            raise _configuration_error(f"CRM_TASKS_URL no indica el archivo SQLite: {url!r}")
+            raise ConfigurationError(f"CRM_TASKS_URL no indica el archivo SQLite: {url!r}")
         return _SqliteStorage, {"filename": filename}
     if url.startswith(("redis://", "rediss://", "unix://")):
         try:
             import redis  # noqa: F401
         except ImportError:
-            raise _configuration_error("CRM_TASKS_URL usa Redis, pero falta el paquete «redis» "
-                                       "(instálelo con: .venv/bin/pip install redis)") from None
+            raise ConfigurationError("CRM_TASKS_URL usa Redis, pero falta el paquete «redis» "
+                                     "(instálelo con: .venv/bin/pip install redis)") from None
         return RedisStorage, {"url": url}
     if url == "memory://":
         return MemoryStorage, {}
-    raise _configuration_error(f"CRM_TASKS_URL no es una dirección de cola reconocida: {url!r} "
-                               "(use sqlite:///ARCHIVO, redis://SERVIDOR o déjela vacía)")
-
-
-def _configuration_error(message: str):
-    from crm.app import ConfigurationError
-
-    return ConfigurationError(message)
+    raise ConfigurationError(f"CRM_TASKS_URL no es una dirección de cola reconocida: {url!r} "
+                             "(use sqlite:///ARCHIVO, redis://SERVIDOR o déjela vacía)")
 
 
 def _from_environment() -> Huey:
-    # The same variables create_app reads, so `huey_consumer crm.core.tasks.huey` finds the web app's queue.
+    # The same variables create_app reads, so `huey_consumer wsgi.huey` finds the web app's queue.
     instance = os.environ.get("CRM_INSTANCE_PATH") or str(ROOT / "instance")
     storage_class, kwargs = storage_settings(os.environ.get("CRM_TASKS_URL", ""), instance)
     queue = Huey(QUEUE_NAME, results=False, storage_class=storage_class, **kwargs)
@@ -93,7 +90,8 @@ def _from_environment() -> Huey:
 
 huey = _from_environment()
 
-_lock = threading.RLock()  # worker_app() -> create_app() -> configure() takes it again
+_lock = threading.RLock()  # worker_app() -> the factory -> configure() takes it again
+_factory: Callable[[], Flask] | None = None
 _worker_app: Flask | None = None
 _consumer: Consumer | None = None
 _consumer_pid: int | None = None
@@ -116,8 +114,11 @@ def configure(app: Flask) -> None:
             old.close()
 
 
-def init_app(app: Flask) -> None:
-    """Called by the app factory: queue configuration, the `tasks` commands, the in-process consumer."""
+def init_app(app: Flask, factory: Callable[[], Flask]) -> None:
+    """Called by the app factory with itself: queue configuration, the `tasks` commands, the in-process
+    consumer; `factory()` builds the worker's app from the environment when a task first needs it."""
+    global _factory
+    _factory = factory
     configure(app)
     app.cli.add_command(tasks_cli)
     if app.config.get("CRM_TASKS_IN_PROCESS") and not app.config.get("CRM_TASKS_IMMEDIATE"):
@@ -141,11 +142,9 @@ def worker_app() -> Flask:
     global _worker_app
     with _lock:
         if _worker_app is None:
-            from crm.app import create_app
-
-            if str(ROOT) not in sys.path:  # `huey_consumer crm.core.tasks.huey` started outside the project folder
-                sys.path.append(str(ROOT))  # finds config.py (the app's configuration) there
-            _worker_app = create_app()
+            if _factory is None:
+                raise RuntimeError("no app factory: build the app (crm.app.create_app) before running tasks")
+            _worker_app = _factory()
         return _worker_app
 
 
@@ -197,8 +196,3 @@ def worker_command(workers: int) -> None:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
     huey.create_consumer(workers=workers, worker_type="thread", periodic=True, graceful_signal="TERM").run()
-
-
-# The tasks themselves: imported here so that every consumer (`tasks worker`, `huey_consumer
-# crm.core.tasks.huey`, the in-process thread) knows them.
-import crm.core.imports.jobs  # noqa: E402, F401

@@ -49,10 +49,6 @@ def local_midnight_utc(day: date, tz: ZoneInfo | None = None) -> datetime:
     return to_utc_naive(datetime.combine(day, time.min), tz or local_tz())
 
 
-def quarter_of(day: date) -> int:
-    return (day.month - 1) // 3 + 1
-
-
 def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
     """First day of the quarter and first day of the next one (local dates)."""
     start = date(year, 3 * (quarter - 1) + 1, 1)

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from crm.contacts.models import Person
 from crm.core.audit import AuditEntry
 from crm.core.extensions import db
-from crm.core.imports import jobs as imports_jobs
-from crm.core.imports.jobs import Job
 from crm.events.models import Activity
+from crm.imports import tasks as import_tasks
+from crm.imports.jobs import Job, purge_uploads
 from tests.conftest import login
 from tests.factories import load_program, make_user
 
@@ -54,7 +54,7 @@ def contacts_file(rows: int) -> str:
 @pytest.fixture
 def saves(monkeypatch):
     """Every state a job records, in order (progress recorded at each callback)."""
-    monkeypatch.setattr(imports_jobs, "SAVE_EVERY", 0)
+    monkeypatch.setattr(import_tasks, "SAVE_EVERY", 0)
     recorded = []
     original = Job.save
 
@@ -296,7 +296,7 @@ def test_an_upload_that_disappeared_says_so(client, login_as, app_with, tmp_path
 
 
 def test_confirming_twice_or_a_repeated_task_imports_once(client, login_as):
-    from crm.core.imports.jobs import write_import
+    from crm.imports.tasks import write_import
 
     user = login_as("staff")
     response = post_file(client, "contactos", GOOD)
@@ -340,10 +340,10 @@ def test_uploads_not_confirmed_are_purged_after_a_day(client, login_as, _uploads
     assert all(p.exists() for p in recent)
 
     # the consumer's hourly task does the same
-    assert imports_jobs.purge_uploads(_uploads_in_tmp, now=time.time() + 2 * 3600) == 1
+    assert purge_uploads(_uploads_in_tmp, now=time.time() + 2 * 3600) == 1
     assert not any(p.exists() for p in recent)
     old = _job_files(_uploads_in_tmp, 7, "c" * 32 + ".csv", 2 * 86400)
-    imports_jobs.purge_uploads_hourly.call_local()
+    import_tasks.purge_uploads_hourly.call_local()
     assert not any(p.exists() for p in old)
     assert len(list(_uploads_in_tmp.glob("*.estado.json"))) == 1  # today's upload stays
 
@@ -351,7 +351,7 @@ def test_uploads_not_confirmed_are_purged_after_a_day(client, login_as, _uploads
 def test_a_job_recording_progress_is_not_purged(_uploads_in_tmp):
     paths = _job_files(_uploads_in_tmp, 3, "d" * 32 + ".xlsx", 3 * 86400)
     paths[1].write_text(json.dumps({"phase": "escribiendo"}))  # its state was just written
-    assert imports_jobs.purge_uploads(_uploads_in_tmp) == 0 and paths[0].exists()
+    assert purge_uploads(_uploads_in_tmp) == 0 and paths[0].exists()
 
 
 def _age_state(job, **values):

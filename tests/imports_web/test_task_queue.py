@@ -1,4 +1,4 @@
-"""The task queue's configuration (crm/tasks.py)."""
+"""The task queue's configuration (crm/core/tasks.py)."""
 
 import pytest
 from huey import Huey

@@ -1,6 +1,6 @@
 """Imports from the web: upload, then a status page that shows the progress of the validation (a task),
 the preview with per-row problems, the confirmation, the progress of the write (another task) and the
-result. Same services as the CLI; the jobs and tasks are in crm/imports_jobs.py.
+result. Same services as the CLI; the jobs are in crm/imports/jobs.py, their tasks in crm/imports/tasks.py.
 
 The status page works without JavaScript: while a task runs it answers with a `Refresh: 2` header
 unless the person turned automatic refresh off (a check box on the upload form, a link on the page), so
@@ -9,7 +9,6 @@ whoever uses a screen reader can avoid a page that reloads by itself (WCAG 2.2.1
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -19,9 +18,10 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, HiddenField
 
 from crm.auth.permissions import permission_required
-from crm.core.imports import jobs as imports_jobs
-from crm.core.imports.jobs import RUNNING, Job, Kind, resolve_kind
 from crm.core.tabular import csv_bytes
+from crm.imports import tasks
+from crm.imports.jobs import RUNNING, Job, Phase, Step, new_token, purge_uploads, upload_folder
+from crm.imports.kinds import Kind, resolve_kind
 
 bp = Blueprint("imports", __name__, url_prefix="/importar")
 REFRESH_SECONDS = 2
@@ -70,13 +70,13 @@ def upload(kind: str):
     spec = _kind(kind)
     form = UploadForm()
     if form.validate_on_submit():
-        folder = imports_jobs.upload_folder()
-        imports_jobs.purge_uploads(folder)
+        folder = upload_folder()
+        purge_uploads(folder)
         upload_file = form.file.data
         filename = (upload_file.filename or "archivo")[:200].encode("utf-8", "replace").decode("utf-8")
-        token = imports_jobs.new_token(filename)
+        token = new_token(filename)
         upload_file.save(folder / f"{current_user.id}-{token}")
-        imports_jobs.start(current_user.id, kind, token, filename, address=request.remote_addr)
+        tasks.start(current_user.id, kind, token, filename, address=request.remote_addr)
         return redirect(url_for(".preview", kind=kind, token=token, auto=None if form.auto.data else "0"))
     return render_template("imports/upload.html", form=form, spec=spec, kind=kind), (422 if form.errors else 200)
 
@@ -89,15 +89,15 @@ def preview(kind: str, token: str):
     _, state = _job(kind, token)
     quiet = _seconds_since(state.get("updated"))
     running = state["phase"] in RUNNING
-    if running and state["phase"] != "en cola" and quiet > INTERRUPTED_AFTER:
+    if running and state["phase"] != Phase.QUEUED and quiet > INTERRUPTED_AFTER:
         # no news from the task for that long: its consumer stopped mid-way and its transaction was rolled back
-        state = dict(state, phase="falló", message=INTERRUPTED)
+        state = dict(state, phase=Phase.FAILED, message=INTERRUPTED)
         running = False
     auto = _auto()
     page = render_template("imports/status.html", spec=spec, kind=kind, token=token, state=state,
                            running=running, auto=auto, refresh_seconds=REFRESH_SECONDS,
-                           long_wait=state["phase"] == "en cola" and quiet > LONG_WAIT,
-                           form=ConfirmImportForm(token=token), number=_number)
+                           long_wait=state["phase"] == Phase.QUEUED and quiet > LONG_WAIT,
+                           form=ConfirmImportForm(token=token), number=_number, Phase=Phase, Step=Step)
     response = Response(page)
     if running and auto:
         response.headers["Refresh"] = str(REFRESH_SECONDS)
@@ -109,10 +109,8 @@ def preview(kind: str, token: str):
 def problems_report(kind: str, token: str):
     _kind(kind)
     _, state = _job(kind, token)
-    rows = []
-    for line in state.get("problems") or []:
-        match = re.match(r"^row (\d+): ([^:]+): (.*)$", line)
-        rows.append([int(match.group(1)), match.group(2), match.group(3)] if match else ["", "", line])
+    rows = [["" if problem["row"] is None else problem["row"], problem["column"] or "", problem["message"]]
+            for problem in state.get("problems") or []]
     return Response(csv_bytes(["fila", "columna", "problema"], rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="problemas-{kind}.csv"'})
 
@@ -126,7 +124,7 @@ def confirm(kind: str):
         abort(400)
     token = form.token.data or ""
     job, state = _job(kind, token)
-    imports_jobs.confirm(job, state, address=request.remote_addr)  # a second confirmation finds the job already confirmed: no-op
+    tasks.confirm(job, state, address=request.remote_addr)  # a second confirmation finds it confirmed: no-op
     return redirect(url_for(".preview", kind=kind, token=token, auto=None if _auto() else "0"))
 
 

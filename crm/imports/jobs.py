@@ -1,0 +1,119 @@
+"""An import job's files: the upload, its state, the markers that claim a step, and their clean-up.
+
+A job is named by its owner and a random token: `instance/uploads/<user id>-<token>` is the upload and
+`<user id>-<token>.estado.json` beside it is its state, written by the tasks and read by the status page
+(no database table). The state says the phase (`Phase`), the step (`Step`), rows done and total, and the
+outcome (summary, per-row problems as {row, column, message}, or a message).
+
+Uploads not confirmed are purged after a day, at each new upload and hourly by the consumer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from flask import current_app
+
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,60}\.(csv|xlsx)$")
+_JOB_FILE = re.compile(r"^(\d{1,12}-[A-Za-z0-9_-]{20,60}\.(?:csv|xlsx))(\..+)?$")
+MAX_AGE = timedelta(days=1)
+
+
+class Phase(StrEnum):
+    """Where a job is; the values are those stored in the state file."""
+
+    QUEUED = "en cola"
+    READING = "leyendo"
+    VALIDATING = "validando"
+    REVIEWED = "revisado"
+    INVALID = "con errores"
+    WRITING = "escribiendo"
+    DONE = "terminado"
+    FAILED = "falló"
+
+
+class Step(StrEnum):
+    """Which task a job is in: the review (a dry run) or the confirmed write."""
+
+    REVIEW = "revision"
+    WRITE = "escritura"
+
+
+RUNNING = (Phase.QUEUED, Phase.READING, Phase.VALIDATING, Phase.WRITING)
+
+
+def upload_folder() -> Path:
+    folder = Path(current_app.instance_path) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def new_token(filename: str) -> str:
+    return f"{secrets.token_urlsafe(24)}{Path(filename or '').suffix.lower()}"
+
+
+class Job:
+    def __init__(self, owner_id: int, token: str) -> None:
+        self.owner_id, self.token = owner_id, token
+        self.upload = upload_folder() / f"{owner_id}-{token}"
+        self.state_file = self.upload.with_name(self.upload.name + ".estado.json")
+        self.confirmed = self.upload.with_name(self.upload.name + ".confirmado")
+        self.writing = self.upload.with_name(self.upload.name + ".escribiendo")
+
+    @classmethod
+    def find(cls, owner_id: int, token: str) -> Job | None:
+        """The owner's job with this token, or None (a malformed token, another user's job, purged)."""
+        if not TOKEN.match(token or ""):
+            return None
+        job = cls(owner_id, token)
+        return job if job.state_file.exists() else None
+
+    def load(self) -> dict | None:
+        try:
+            return json.loads(self.state_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+
+    def save(self, state: dict) -> None:
+        state["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
+        temporary = self.state_file.with_name(f"{self.state_file.name}.{secrets.token_hex(4)}.tmp")
+        temporary.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, self.state_file)  # readers see the old state or the new one, never half
+
+    def claim(self, marker: Path) -> bool:
+        """Create the marker file if it does not exist yet: True for exactly one caller."""
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            return False
+        return True
+
+
+def purge_uploads(folder: Path, max_age: timedelta = MAX_AGE, now: float | None = None) -> int:
+    """Delete the jobs (upload, state, markers) untouched for max_age; returns how many were deleted.
+    A job's age is that of its newest file, so a job still recording progress is kept."""
+    cutoff = (time.time() if now is None else now) - max_age.total_seconds()
+    jobs: dict[str, list[tuple[Path, float]]] = {}
+    for entry in os.scandir(folder):
+        if not entry.is_file(follow_symlinks=False):
+            continue
+        match = _JOB_FILE.match(entry.name)
+        try:
+            modified = entry.stat(follow_symlinks=False).st_mtime
+        except FileNotFoundError:
+            continue
+        jobs.setdefault(match.group(1) if match else entry.name, []).append((Path(entry.path), modified))
+    purged = 0
+    for files in jobs.values():
+        if max(modified for _, modified in files) < cutoff:
+            for path, _ in files:
+                path.unlink(missing_ok=True)
+            purged += 1
+    return purged
