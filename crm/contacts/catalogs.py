@@ -1,8 +1,12 @@
-"""Fixed catalogs: alcaldías, sexes, organization types, networks, channels."""
+"""Fixed catalogs: alcaldías, sexes, organization types and scopes, networks, membership statuses."""
 
 from __future__ import annotations
 
-from crm.core.text import fold, fold_compact
+from crm.core.text import fold_compact
+
+# The columns of the contacts file, in order: what `contacts import` reads and `contacts export` writes.
+COLUMNS = ("nombre", "primer_apellido", "segundo_apellido", "sexo", "correo", "telefono", "pais_residencia",
+           "estado", "ciudad", "alcaldia", "red", "organizacion", "cargo", "idioma", "consentimiento")
 
 ALCALDIAS = (
     "Álvaro Obregón", "Azcapotzalco", "Benito Juárez", "Coyoacán", "Cuajimalpa de Morelos", "Cuauhtémoc",
@@ -58,9 +62,3 @@ def match_network(text: str) -> str | None:
 
 
 MEMBERSHIP_STATUSES = {"applicant": "Solicitante", "active": "Activa", "inactive": "Inactiva", "withdrawn": "Baja"}
-PERSON_STATUSES = {"active": "Activa", "blocked": "Bloqueada", "anonymized": "Anonimizada"}
-CHANNELS = {"email": "Correo electrónico", "whatsapp": "WhatsApp", "phone": "Teléfono"}
-
-
-def normalize_key(text: str) -> str:
-    return fold(text)

@@ -6,18 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
-from crm.contacts.models import (
-    ArcoRequest,
-    Person,
-    PersonPhone,
-    person_tag,
-)
+from crm.contacts.models import ArcoRequest, Person, PersonPhone, person_tag
+from crm.contacts.references import merge_references
 from crm.contacts.services import ContactsError
 from crm.core import audit
 from crm.core.extensions import db
 from crm.core.text import fold
-from crm.events.models import Attendance, Participant
-from surveys.models import Invitation, Response
 
 MERGE_FIELDS = ("given_name", "first_surname", "second_surname", "sex", "country", "state", "city", "alcaldia",
                 "origin_alcaldia", "nationality", "language")
@@ -86,9 +80,10 @@ def snapshot(person: Person) -> dict:
 def merge(survivor: Person, other: Person, choices: dict[str, str] | None = None, *, actor) -> Person:
     """Merge `other` into `survivor`. `choices[field] == "other"` takes that field from `other`.
 
-    Channels, memberships, affiliations, tags, consents, notes, preferences, attendance, program
-    participation, invitations, responses and ARCO requests all move to the survivor; the removed
-    record's full snapshot is kept in the audit log.
+    Channels, memberships, affiliations, tags, consents, notes, preferences, ARCO requests and every
+    registered person reference (attendance, program participation, invitations, responses:
+    crm.contacts.references) move to the survivor; the removed record's full snapshot is kept in the
+    audit log.
     """
     if survivor.id == other.id:
         raise ContactsError("No se puede fusionar un registro consigo mismo.")
@@ -149,10 +144,7 @@ def merge(survivor: Person, other: Person, choices: dict[str, str] | None = None
             kept.opted_out = kept.opted_out or pref.opted_out  # an opposition is never lost
             db.session.delete(pref)
     db.session.flush()
-    _move_rows(Attendance, "activity_id", survivor.id, other.id)
-    _merge_participations(survivor.id, other.id)
-    db.session.execute(update(Invitation).where(Invitation.person_id == other.id).values(person_id=survivor.id))
-    db.session.execute(update(Response).where(Response.person_id == other.id).values(person_id=survivor.id))
+    merge_references(survivor.id, other.id)
     db.session.execute(update(ArcoRequest).where(ArcoRequest.person_id == other.id).values(person_id=survivor.id))
     db.session.execute(person_tag.delete().where(person_tag.c.person_id == other.id))
     db.session.flush()
@@ -162,30 +154,3 @@ def merge(survivor: Person, other: Person, choices: dict[str, str] | None = None
                                                    "before": before})
     db.session.commit()
     return survivor
-
-
-def _merge_participations(survivor_id: int, other_id: int) -> None:
-    mine = {p.program_id: p for p in db.session.scalars(select(Participant).where(Participant.person_id == survivor_id))}
-    for row in db.session.scalars(select(Participant).where(Participant.person_id == other_id)).all():
-        kept = mine.get(row.program_id)
-        if kept is None:
-            row.person_id = survivor_id
-            continue
-        kept.folio = kept.folio or row.folio
-        kept.training_completed = kept.training_completed or row.training_completed
-        if kept.accreditation_status in ("requested", "in_review") and row.accreditation_status == "accredited":
-            kept.accreditation_status, kept.folio = "accredited", row.folio or kept.folio
-        db.session.delete(row)
-
-
-def _move_rows(model, group_column: str, survivor_id: int, other_id: int) -> None:
-    """Re-point rows of `other` to `survivor`, dropping those the survivor already has (same group)."""
-    column = getattr(model, group_column)
-    taken = set(db.session.scalars(select(column).where(model.person_id == survivor_id)))
-    for row in db.session.scalars(select(model).where(model.person_id == other_id)).all():
-        if getattr(row, group_column) in taken:
-            db.session.delete(row)
-        else:
-            row.person_id = survivor_id
-
-

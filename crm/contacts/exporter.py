@@ -11,8 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Select, func, select
 
-from crm.contacts.catalogs import NETWORKS
-from crm.contacts.imports.pipeline import COLUMNS
+from crm.contacts.catalogs import COLUMNS, NETWORKS
 from crm.contacts.models import (
     Affiliation,
     Consent,

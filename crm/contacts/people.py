@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
-from crm.contacts import services
+from crm.contacts import phones
 from crm.contacts.catalogs import match_alcaldia
 from crm.contacts.models import Note, Person, PersonEmail, PersonPhone
-from crm.contacts.services import ContactsError
+from crm.contacts.services import DEFAULT_COUNTRY, ContactsError
 from crm.core import audit
 from crm.core.extensions import db
 from crm.core.text import clean, fold
@@ -34,7 +34,7 @@ class PersonData:
 
 def normalize_phone(raw: str, country: str) -> str:
     """E.164 for a phone in any common writing (a number without + is read in `country`), or ContactsError."""
-    e164 = services.normalize_phone(raw, country or services.DEFAULT_COUNTRY)
+    e164 = phones.normalize_phone(raw, country or DEFAULT_COUNTRY)
     if e164 is None:
         raise ContactsError(f"«{raw}» no es un número de teléfono válido para su país.")
     return e164

@@ -1,29 +1,16 @@
-"""Operations on people and organizations shared by the import, the export and the web pages.
-
-Pure helpers (country names, e-mail addresses, languages, organization names) plus the organization
-index used to match "INE", "Instituto Nacional Electoral" and
-"Instituto Nacional Electoral (INE)" to the same record.
+"""What every contacts module shares: the domain error and the pure helpers for countries, e-mail
+addresses and languages (phones: crm.contacts.phones; organization names: crm.contacts.organizations.names).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import select
-
-# The bulk SQL lives in crm.contacts.imports.write and phones in crm.contacts.phones; their names stay
-# importable from here for the callers.
-from crm.contacts.imports.write import bulk_insert, bulk_update, insert_returning_ids  # noqa: F401
-from crm.contacts.models import Organization
-from crm.contacts.phones import normalize_phone, phone_has_country_code  # noqa: F401
 from crm.core.errors import DomainError
-from crm.core.extensions import db
 from crm.core.text import clean, fold
 
 DEFAULT_COUNTRY = "MX"
-COPY_UPDATE_FROM = 200  # rows; PostgreSQL updates this many rows through COPY and one UPDATE ... FROM
 
 
 class ContactsError(DomainError):
@@ -178,139 +165,3 @@ def resolve_language(text: str) -> str | None:
         return None
     code = match.group(1).lower()
     return code if code in _language_codes() else None
-
-
-# --- organizations ------------------------------------------------------------------------------
-
-_WITH_ACRONYM = re.compile(r"^(?P<name>.*?\S)\s*\((?P<acronym>[^()]+)\)$")
-
-
-def split_organization(text: str) -> tuple[str, str | None]:
-    """`Instituto Nacional Electoral (INE)` -> ("Instituto Nacional Electoral", "INE"); else (text, None)."""
-    text = clean(text)
-    match = _WITH_ACRONYM.match(text)
-    if match:
-        acronym = match.group("acronym").strip()
-        looks_like_acronym = (len(acronym) <= 20 and " " not in acronym) or (
-            len(acronym) <= 40 and acronym == acronym.upper()
-        )
-        if acronym and looks_like_acronym:
-            return match.group("name").strip(), acronym
-    return text, None
-
-
-@dataclass
-class OrgRef:
-    """An organization found or to be created; `id` is None until it is written."""
-
-    name: str
-    acronym: str | None
-    id: int | None = None
-    fill_acronym: bool = False  # an existing organization without acronym gets the written one
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.name} ({self.acronym})" if self.acronym else self.name
-
-
-@dataclass
-class OrganizationIndex:
-    """Every organization by folded name, acronym and display name (loaded once, no per-row queries)."""
-
-    by_name: dict[str, OrgRef] = field(default_factory=dict)
-    by_acronym: dict[str, list[OrgRef]] = field(default_factory=dict)
-    by_display: dict[str, OrgRef] = field(default_factory=dict)
-    new: list[OrgRef] = field(default_factory=list)
-    _seen: dict[str, tuple[OrgRef | None, str | None]] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls) -> OrganizationIndex:
-        index = cls()
-        rows = db.session.execute(select(Organization.id, Organization.name, Organization.name_key,
-                                         Organization.acronym)).all()
-        for org_id, name, name_key, acronym in rows:
-            index._add(OrgRef(name=name, acronym=acronym or None, id=org_id), name_key=name_key)
-        return index
-
-    def _add(self, ref: OrgRef, name_key: str | None = None) -> None:
-        self.by_name.setdefault(name_key or fold(ref.name), ref)
-        if ref.acronym:
-            self.by_acronym.setdefault(fold(ref.acronym), []).append(ref)
-        self.by_display.setdefault(fold(ref.display_name), ref)
-
-    def find(self, text: str) -> tuple[OrgRef | None, str | None]:
-        """(organization, None), (None, None) when unknown, or (None, problem) when ambiguous."""
-        name, acronym = split_organization(text)
-        whole = fold(text)
-        ref = self.by_display.get(whole) or self.by_name.get(whole)
-        if ref is None and acronym:
-            ref = self.by_name.get(fold(name))
-        if ref is not None:
-            return ref, None
-        candidates = self.by_acronym.get(fold(acronym) if acronym else whole, [])
-        if len(candidates) == 1:
-            return candidates[0], None
-        if len(candidates) > 1:
-            names = ", ".join(sorted(c.name for c in candidates)[:3])
-            return None, f"la sigla corresponde a varias organizaciones ({names}); escriba el nombre completo"
-        return None, None
-
-    def get_or_add(self, text: str) -> tuple[OrgRef | None, str | None]:
-        """The organization named by `text`, planned for creation if new (created by `write`)."""
-        if text not in self._seen:
-            self._seen[text] = self._get_or_add(text)
-        return self._seen[text]
-
-    def _get_or_add(self, text: str) -> tuple[OrgRef | None, str | None]:
-        ref, problem = self.find(text)
-        if problem:
-            return None, problem
-        name, acronym = split_organization(text)
-        if ref is not None:
-            if acronym and not ref.acronym and fold(acronym) not in self.by_acronym:
-                ref.acronym = acronym
-                ref.fill_acronym = ref.id is not None
-                self.by_acronym.setdefault(fold(acronym), []).append(ref)
-                self.by_display.setdefault(fold(ref.display_name), ref)
-            return ref, None
-        if len(fold(name)) > 300 or (acronym and len(fold(acronym)) > 40):
-            return None, "el nombre es demasiado largo (máximo 300 caracteres; la sigla, 40)"
-        ref = OrgRef(name=name, acronym=acronym)
-        self.new.append(ref)
-        self._add(ref)
-        return ref, None
-
-    def write(self) -> None:
-        """Insert the planned organizations and fill acronyms (inside the caller's transaction)."""
-        if self.new:
-            values = [{"name": r.name, "name_key": fold(r.name), "acronym": r.acronym,
-                       "acronym_key": fold(r.acronym) if r.acronym else None} for r in self.new]
-            ids = insert_returning_ids(Organization, values)
-            for ref, new_id in zip(self.new, ids, strict=True):
-                ref.id = new_id
-            self.new = []
-        fills = {id(r): r for refs in self.by_acronym.values() for r in refs if r.fill_acronym}
-        if fills:
-            bulk_update(Organization, [{"id": r.id, "acronym": r.acronym, "acronym_key": fold(r.acronym)}
-                                       for r in fills.values()])
-            for ref in fills.values():
-                ref.fill_acronym = False
-
-
-def find_organization(text: str) -> Organization | None:
-    """The organization named by `text` (name, acronym or `Name (ACR)`, case and accents ignored)."""
-    ref, _problem = OrganizationIndex.load().find(text)
-    return db.session.get(Organization, ref.id) if ref is not None and ref.id is not None else None
-
-
-def get_or_create_organization(text: str) -> Organization:
-    """Find the organization named by `text` or add a new one to the session (the caller commits)."""
-    text = clean(text)
-    if not text:
-        raise ContactsError("falta el nombre de la organización")
-    index = OrganizationIndex.load()
-    ref, problem = index.get_or_add(text)
-    if problem:
-        raise ContactsError(problem)
-    index.write()
-    return db.session.get(Organization, ref.id)

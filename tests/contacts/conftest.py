@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crm.contacts.imports.pipeline import COLUMNS
+from crm.contacts.catalogs import COLUMNS
 
 
 def contacts_csv(rows: list[dict], header: list[str] | None = None, *, bom: bool = True) -> bytes:
@@ -53,7 +53,7 @@ def import_problems(run_import):
     def _problems(rows: list[dict], header: list[str] | None = None, **options) -> list[str]:
         with pytest.raises(ImportProblems) as info:
             run_import(rows, header, **options)
-        return info.value.problems
+        return [str(p) for p in info.value.problems]
 
     return _problems
 

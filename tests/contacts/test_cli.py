@@ -81,7 +81,7 @@ def test_export_command(app, tmp_path):
 
 
 def test_progress_goes_to_stderr_only(app, contacts_file, monkeypatch):
-    from crm.contacts import cli
+    from crm.contacts.imports import cli
 
     monkeypatch.setattr(cli, "PROGRESS_FROM", 2)
     path = contacts_file([person_row(correo=f"p{i}@example.org") for i in range(3)])

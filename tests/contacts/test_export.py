@@ -10,8 +10,9 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from crm.contacts.catalogs import COLUMNS
 from crm.contacts.exporter import export_contacts
-from crm.contacts.imports.pipeline import COLUMNS, import_contacts_file
+from crm.contacts.imports.pipeline import import_contacts_file
 from crm.contacts.models import Affiliation, Consent, Person
 from crm.core.audit import AuditEntry
 from crm.core.extensions import db

@@ -20,7 +20,9 @@ from crm.contacts.models import (
     PersonPhone,
     PrivacyNotice,
 )
-from crm.contacts.services import normalize_phone, resolve_country, split_organization
+from crm.contacts.organizations.names import split_organization
+from crm.contacts.phones import normalize_phone
+from crm.contacts.services import resolve_country
 from crm.core.audit import AuditEntry
 from crm.core.extensions import db
 from tests.contacts.conftest import person_row
@@ -101,7 +103,7 @@ def test_row_numbers_are_spreadsheet_rows(app, tmp_path):
     with pytest.raises(ImportProblems) as info:
         import_contacts_file(path)
     # the quoted line break does not add a row; the blank row still counts as a spreadsheet row
-    assert [line.split(":")[0] for line in info.value.problems] == ["row 4"]
+    assert [str(line).split(":")[0] for line in info.value.problems] == ["row 4"]
 
 
 # --- columns ------------------------------------------------------------------------------------
@@ -430,11 +432,11 @@ def test_blocked_person_is_not_updated(app, import_problems):
 
 def test_large_updates_read_the_stored_data_in_one_scan(app, run_import, monkeypatch):
     """Large files take the bulk paths (scan instead of IN, COPY updates on PostgreSQL), with the same result."""
-    from crm.contacts import services
-    from crm.contacts.imports import pipeline as importer
+    from crm.contacts import sql
+    from crm.contacts.imports import plan
 
-    monkeypatch.setattr(importer, "FULL_SCAN_FROM", 1)
-    monkeypatch.setattr(services, "COPY_UPDATE_FROM", 1)  # PostgreSQL: the COPY + UPDATE ... FROM path
+    monkeypatch.setattr(plan, "FULL_SCAN_FROM", 1)
+    monkeypatch.setattr(sql, "COPY_UPDATE_FROM", 1)  # PostgreSQL: the COPY + UPDATE ... FROM path
     org = make_organization("Instituto Nacional Electoral", acronym="INE")
     person = make_person(email="rosa.tellez@gmail.com", phone="+525522334455", networks=("rvc",))
     make_person(email="otra@example.org", phone="+525599887766")
@@ -464,7 +466,7 @@ def test_header_problems(app, tmp_path, run_import):
                     encoding="utf-8")
     with pytest.raises(ImportProblems) as info:
         import_contacts_file(path)
-    assert info.value.problems == ["row 1: (columna 2): hay datos en una columna sin nombre",
-                                   "row 1: correo: la columna está repetida"]
+    assert [str(p) for p in info.value.problems] == ["row 1: (columna 2): hay datos en una columna sin nombre",
+                                                     "row 1: correo: la columna está repetida"]
     path.write_text("nombre,,primer_apellido,correo\nRosa,,Téllez,a@example.org\n", encoding="utf-8")
     assert import_contacts_file(path).created == 1  # an empty unnamed column is harmless

@@ -1,4 +1,5 @@
-"""The import's write step (crm.contacts.imports.write): tuples straight to the driver, one transaction.
+"""The import's write step (crm.contacts.imports.write, crm.contacts.sql): tuples straight to the driver, one
+transaction.
 
 Rows go to SQLite as multi-row INSERT statements and to PostgreSQL through COPY, without SQLAlchemy's
 per-row processing: what is stored must still be what the ORM stores and reads back (datetimes,
@@ -14,6 +15,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from crm.contacts import sql
 from crm.contacts.imports import write as import_write
 from crm.contacts.models import (
     Affiliation,
@@ -49,8 +51,8 @@ def numbered_rows(count: int) -> list[dict]:
 
 def test_small_batches_keep_every_row_with_its_person(app, run_import, monkeypatch):
     """Statements of 3 rows and batches of 7: the leftovers and the batch edges land on the right people."""
-    monkeypatch.setattr(import_write, "ROWS_PER_STATEMENT", 3)
-    monkeypatch.setattr(import_write, "WRITE_CHUNK", 7)
+    monkeypatch.setattr(sql, "ROWS_PER_STATEMENT", 3)
+    monkeypatch.setattr(sql, "WRITE_CHUNK", 7)
     result = run_import(numbered_rows(23))
     assert (result.created, result.updated) == (23, 0)
     assert counts() == {"person": 23, "person_email": 23, "person_phone": 23, "membership": 23 + 23 // 3,
@@ -112,7 +114,7 @@ def test_updates_are_written_like_new_rows(app, run_import):
 def test_progress_while_reading_and_while_writing(app, contacts_file, monkeypatch):
     from crm.contacts.imports.pipeline import import_contacts_file
 
-    monkeypatch.setattr(import_write, "WRITE_CHUNK", 4)
+    monkeypatch.setattr(sql, "WRITE_CHUNK", 4)
     path = contacts_file(numbered_rows(10))
     read, written = [], []
     result = import_contacts_file(path, progress=read.append, write_progress=lambda *a: written.append(a))

@@ -1,16 +1,18 @@
-"""The contacts import (CONTRACTS.md, "Contacts file").
+"""The contacts import (CONTRACTS.md, "Contacts file"): read -> check -> plan -> write.
 
-Three steps, so a bad file writes nothing and a large one stays fast:
+So a bad file writes nothing and a large one stays fast:
 
-1. read every row on its own (no database): text, codes, e-mail syntax, phones that
+1. read the header and every row on its own (no database): text, codes, e-mail syntax, phones that
    carry their country (crm.contacts.imports.rows);
-2. match rows to people with a few bulk queries (e-mails, phones, affiliations...), then
-   check what needs the stored data (phones read in the stored country, duplicates,
-   `cargo` alone, organizations) and plan the changes in memory (crm.contacts.imports.plan);
-3. if no row has a problem and this is not a dry run, write the plan with bulk
-   statements in one transaction (crm.contacts.imports.write).
+2. check the rows against what is stored, fetched with a few bulk queries: match rows to people
+   (e-mails, phones), phones read in the stored country, repeated rows, ARCO states
+   (crm.contacts.imports.plan.check);
+3. plan the changes in memory: new people, updates, affiliations (`cargo` alone), organizations
+   (crm.contacts.imports.plan.plan);
+4. if no row has a problem and this is not a dry run, write the plan with bulk statements in one
+   transaction (crm.contacts.imports.write).
 
-Every problem is a line `row R: COLUMN: message` (R = spreadsheet row, header = 1).
+Every problem carries its spreadsheet row (header = 1), its column and a message.
 """
 
 from __future__ import annotations
@@ -23,16 +25,17 @@ from sqlalchemy.exc import IntegrityError
 
 from crm.contacts.imports import plan as import_plan
 from crm.contacts.imports import write as import_write
-from crm.contacts.imports.rows import COLUMNS, MAX_LENGTH, REQUIRED, Problems, check_header, read_rows, show
+from crm.contacts.imports.rows import Problems, Row, check_header, read_rows
 from crm.contacts.services import ContactsError
+from crm.core import audit
 from crm.core.errors import ImportProblems
 from crm.core.extensions import db
 from crm.core.tabular import Table, read_table
 
-__all__ = ["COLUMNS", "MAX_LENGTH", "REQUIRED", "ImportResult", "import_contacts", "import_contacts_file", "show"]
+__all__ = ["ImportResult", "import_contacts", "import_contacts_file"]
 
 Progress = Callable[[int], None]
-FULL_SCAN_FROM = 20_000  # from this many values, crm.contacts.imports.plan scans a table instead of IN (...)
+WriteProgress = Callable[[int, int], None]
 
 
 @dataclass
@@ -44,15 +47,14 @@ class ImportResult:
 
 
 def import_contacts_file(path: str | Path, *, actor=None, dry_run: bool = False, progress: Progress | None = None,
-                         write_progress: Callable[[int, int], None] | None = None) -> ImportResult:
+                         write_progress: WriteProgress | None = None) -> ImportResult:
     """Read FILE (CSV or XLSX) and import it; raises TableError or ImportProblems."""
     return import_contacts(read_table(path), actor=actor, dry_run=dry_run, filename=Path(path).name,
                            progress=progress, write_progress=write_progress)
 
 
 def import_contacts(table: Table, *, actor=None, dry_run: bool = False, filename: str = "",
-                    progress: Progress | None = None,
-                    write_progress: Callable[[int, int], None] | None = None) -> ImportResult:
+                    progress: Progress | None = None, write_progress: WriteProgress | None = None) -> ImportResult:
     """Validate every row; on any problem raise ImportProblems and write nothing, else apply in one transaction.
 
     `progress(n)`: called while the rows are read and checked, with the number of rows just done
@@ -61,18 +63,25 @@ def import_contacts(table: Table, *, actor=None, dry_run: bool = False, filename
     a caller can show the writing too; not called on a dry run or when there are problems.
     """
     problems = Problems()
-    present = check_header(table, problems)
-    rows = read_rows(table, present, problems, progress)
-    stored = import_plan.Stored.load(rows)
-    import_plan.match(rows, stored, problems)
+    rows = read(table, problems, progress)
+    stored = import_plan.check(rows, problems)
     plan = import_plan.plan(rows, stored, problems)
     if problems:
         raise ImportProblems(problems.lines())
     result = ImportResult(created=plan.created, updated=plan.updated, rows=len(rows), dry_run=dry_run)
-    if dry_run:
-        return result
-    from crm.core import audit
+    if not dry_run:
+        write(plan, stored, result, actor=actor, filename=filename, write_progress=write_progress)
+    return result
 
+
+def read(table: Table, problems: Problems, progress: Progress | None = None) -> list[Row]:
+    """Step 1: the header, then every row on its own."""
+    return read_rows(table, check_header(table, problems), problems, progress)
+
+
+def write(plan: import_plan.Plan, stored: import_plan.Stored, result: ImportResult, *, actor, filename: str,
+          write_progress: WriteProgress | None) -> None:
+    """Step 4: the plan, audited, in one transaction (rolled back on any failure)."""
     written = None if write_progress is None else _WriteProgress(write_progress, import_write.rows_to_write(plan))
     try:
         import_write.write(plan, stored, written)
@@ -88,13 +97,12 @@ def import_contacts(table: Table, *, actor=None, dry_run: bool = False, filename
     except Exception:
         db.session.rollback()
         raise
-    return result
 
 
 class _WriteProgress:
     """Adds up the rows written and reports (done, total) to the caller's callback."""
 
-    def __init__(self, callback: Callable[[int, int], None], total: int) -> None:
+    def __init__(self, callback: WriteProgress, total: int) -> None:
         self.callback, self.total, self.done = callback, total, 0
         callback(0, total)
 

@@ -1,10 +1,10 @@
-"""Contacts import, step 2: what is stored, matching rows to people, planning the changes.
+"""Contacts import, steps 2 and 3: check the rows against what is stored, then plan the changes.
 
-A few bulk queries fetch what the rows need (e-mail owners, phones, people, networks,
-organizations); the checks that need stored data (phones read in the stored country, repeated
-rows, `cargo` alone, organizations, ARCO states) run in memory and the changes are planned there.
-A row that matches nobody is a new person: it is written from the row itself (no per-row plan
-object); a matched person gets a `Target` (stored state plus the changes of its rows).
+`check` fetches what the rows need with a few bulk queries (e-mail owners, phones, people, networks)
+and runs the checks that need stored data in memory: matching rows to people, phones read in the
+stored country, repeated rows, ARCO states. `plan` then plans the changes there (`cargo` alone,
+organizations...). A row that matches nobody is a new person: it is written from the row itself (no
+per-row plan object); a matched person gets a `Target` (stored state plus the changes of its rows).
 """
 
 from __future__ import annotations
@@ -18,20 +18,15 @@ from sqlalchemy import select
 
 from crm.contacts.imports.rows import MAX_LENGTH, Problems, Row, read_phone, show
 from crm.contacts.models import Affiliation, Consent, Membership, Network, Person, PersonEmail, PersonPhone
+from crm.contacts.organizations.names import OrganizationIndex, OrgRef
 from crm.contacts.phones import normalize_phone
-from crm.contacts.services import DEFAULT_COUNTRY, OrganizationIndex, OrgRef
+from crm.contacts.services import DEFAULT_COUNTRY
 from crm.core.extensions import db
 from crm.core.text import fold
+from crm.core.timeutil import to_local
 
 CHUNK = 900  # values per IN (...) query
-
-
-def _full_scan_from() -> int:
-    """From this many values, scan the table instead: crm.contacts.imports.pipeline.FULL_SCAN_FROM (tests lower it)."""
-    from crm.contacts.imports import pipeline as importer
-
-    return importer.FULL_SCAN_FROM
-
+FULL_SCAN_FROM = 20_000  # from this many values, `where_in` scans the table instead of IN (...)
 
 def _chunks(values: Iterable, size: int = CHUNK):
     values = list(values)
@@ -48,7 +43,7 @@ def where_in(statement, column, values: set) -> Iterator:
     if not values:
         return
     connection = db.session.connection()
-    if len(values) >= _full_scan_from():  # .all(): one fetchall, not a fetchone per row
+    if len(values) >= FULL_SCAN_FROM:  # .all(): one fetchall, not a fetchone per row
         for row in connection.execute(statement).all():
             if row[0] in values:
                 yield row
@@ -98,7 +93,14 @@ class Stored:
             self.people[pid] = PersonInfo(pid, [given, first, second or ""], country or DEFAULT_COUNTRY, status)
 
 
-# --- matching ------------------------------------------------------------------------------------
+# --- checking ------------------------------------------------------------------------------------
+
+
+def check(rows: list[Row], problems: Problems) -> Stored:
+    """Step 2: load what the rows need and check them against it; returns the stored data for the plan."""
+    stored = Stored.load(rows)
+    match(rows, stored, problems)
+    return stored
 
 
 def match(rows: list[Row], stored: Stored, problems: Problems) -> None:
@@ -368,6 +370,4 @@ def _load_targets(ids: set[int], stored: Stored) -> dict[int, Target]:
 
 
 def _local_date(value) -> date:
-    from crm.core.timeutil import to_local
-
     return to_local(value).date()

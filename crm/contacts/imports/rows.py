@@ -13,14 +13,14 @@ from datetime import date
 from functools import lru_cache
 
 from crm.contacts import catalogs
+from crm.contacts.catalogs import COLUMNS
 from crm.contacts.phones import normalize_phone, phone_has_country_code
 from crm.contacts.services import country_name, email_key, email_problem, resolve_country, resolve_language
+from crm.core.errors import Problem
 from crm.core.tabular import Table
 from crm.core.text import clean, fold
 from crm.core.timeutil import local_today
 
-COLUMNS = ("nombre", "primer_apellido", "segundo_apellido", "sexo", "correo", "telefono", "pais_residencia",
-           "estado", "ciudad", "alcaldia", "red", "organizacion", "cargo", "idioma", "consentimiento")
 REQUIRED = ("nombre", "primer_apellido")
 MAX_LENGTH = {"nombre": 150, "primer_apellido": 150, "segundo_apellido": 150, "estado": 150, "ciudad": 150,
               "organizacion": 300, "cargo": 200}
@@ -48,9 +48,9 @@ class Problems:
     def __bool__(self) -> bool:
         return bool(self.items)
 
-    def lines(self) -> list[str]:
+    def lines(self) -> list[Problem]:
         ordered = sorted(self.items, key=lambda item: (item[0], item[1]))
-        return [f"row {row}: {column}: {message}" for row, _, column, message in ordered]
+        return [Problem(row, column, message) for row, _, column, message in ordered]
 
 
 def show(value: str, limit: int = 60) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from crm.contacts.dedupe import snapshot
 from crm.contacts.models import (
@@ -19,12 +19,11 @@ from crm.contacts.models import (
     PersonPhone,
     person_tag,
 )
+from crm.contacts.references import erase_references, export_references
 from crm.contacts.services import ContactsError
 from crm.core import audit
 from crm.core.extensions import db
 from crm.core.timeutil import business_days_after, local_today, utcnow
-from crm.events.models import Attendance, Participant
-from surveys.models import Answer, Invitation, Question, Response
 
 ARCO_KINDS = {"access": "Acceso", "rectification": "Rectificación", "cancellation": "Cancelación",
               "opposition": "Oposición"}
@@ -80,21 +79,7 @@ def business_days_left(request: ArcoRequest, today: date | None = None) -> int:
 def access_export(person: Person, *, actor) -> dict:
     """The person's full data (ARCO access), audited as an export of personal data."""
     data = snapshot(person)
-    data["attendance"] = [{"activity": a.activity.title, "date": a.activity.date.isoformat()}
-                          for a in db.session.scalars(select(Attendance).where(Attendance.person_id == person.id))]
-    data["observation_programs"] = [
-        {"program": p.program.name, "role": p.role, "accreditation_status": p.accreditation_status, "folio": p.folio,
-         "training_completed": p.training_completed}
-        for p in db.session.scalars(select(Participant).where(Participant.person_id == person.id))]
-    data["invitations"] = [{"survey": i.survey.title, "status": i.status, "created_at": i.created_at.isoformat()}
-                           for i in db.session.scalars(select(Invitation).where(Invitation.person_id == person.id))]
-    responses = db.session.scalars(select(Response).where(Response.person_id == person.id)).all()
-    data["responses"] = []
-    for response in responses:
-        answers = db.session.execute(select(Question.name, Answer.value, Answer.choice_id).join(Question)
-                                     .where(Answer.response_id == response.id)).all()
-        data["responses"].append({"survey": response.survey.title, "submitted_at": response.submitted_at.isoformat(),
-                                  "answers": [{"question": q, "value": v, "choice_id": c} for q, v, c in answers]})
+    data.update(export_references(person))
     data["arco_requests"] = [{"kind": r.kind, "received_on": r.received_on.isoformat(), "status": r.status}
                              for r in db.session.scalars(select(ArcoRequest).where(ArcoRequest.person_id == person.id))]
     audit.record(actor, "arco.access_export", person)
@@ -113,19 +98,20 @@ def block(person: Person, *, actor) -> Person:
 
 
 def anonymize(person: Person, *, actor) -> Person:
-    """Cancellation: identity removed; survey answers kept for the aggregates, linked to no one."""
+    """Cancellation: identity removed; survey answers kept for the aggregates, linked to no one.
+
+    What other packages hold about the person is unlinked or cleared by its registered person reference
+    (crm.contacts.references), in this transaction.
+    """
     if person.is_anonymized:
         raise ContactsError("La persona ya fue anonimizada.")
     if person.status != "blocked":
         raise ContactsError("Primero bloquee el registro; la anonimización es el segundo paso de la cancelación.")
     person_id = person.id
-    db.session.execute(update(Response).where(Response.person_id == person_id)
-                       .values(person_id=None, invitation_id=None))
-    db.session.execute(delete(Invitation).where(Invitation.person_id == person_id))
+    erase_references(person_id)
     for model in (PersonEmail, PersonPhone, Affiliation, Note, ChannelPreference, Membership):
         db.session.execute(delete(model).where(model.person_id == person_id))
     db.session.execute(person_tag.delete().where(person_tag.c.person_id == person_id))
-    db.session.execute(update(Participant).where(Participant.person_id == person_id).values(folio=""))
     db.session.expire(person)
     person.given_name, person.first_surname, person.second_surname = "Persona", "anonimizada", ""
     person.name_key = ""

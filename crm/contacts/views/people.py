@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from crm.auth.permissions import permission_required
-from crm.contacts import organizations as org_service
-from crm.contacts import people
+from crm.contacts import people, references
 from crm.contacts.catalogs import ALCALDIAS, MEMBERSHIP_STATUSES, NETWORKS, ORG_SCOPES, ORG_TYPES, SEXES
-from crm.contacts.countries import country_choices, country_name
+from crm.contacts.countries import country_choices
 from crm.contacts.forms import NoteForm, OrganizationForm, PersonForm
 from crm.contacts.models import Affiliation, Membership, Network, Organization, Person
+from crm.contacts.organizations import records as org_service
 from crm.contacts.search import SORTS, PeopleFilter, people_query
+from crm.contacts.views.blueprint import bp
 from crm.core.extensions import db
 from crm.core.pagination import paginate
-from crm.events.models import Attendance, Participant
-from surveys.models import Invitation
-from surveys.models import Response as SurveyResponse
-
-bp = Blueprint("contacts", __name__)
-
-
-@bp.app_template_filter("country")
-def _country(code):
-    return country_name(code)
 
 
 def _filters() -> PeopleFilter:
@@ -82,26 +73,19 @@ def person(person_id: int):
     if person is None:
         abort(404)
     people.record_view(person, actor=current_user)
-    attendance = db.session.scalars(select(Attendance).where(Attendance.person_id == person.id)
-                                    .options(selectinload(Attendance.activity))).all()
-    participations = db.session.scalars(select(Participant).where(Participant.person_id == person.id)).all()
-    invitations = db.session.scalars(select(Invitation).where(Invitation.person_id == person.id)
-                                     .order_by(Invitation.created_at.desc())).all()
-    responses = db.session.scalars(select(SurveyResponse).where(SurveyResponse.person_id == person.id)
-                                   .order_by(SurveyResponse.submitted_at.desc())).all()
-    timeline = _timeline(person, attendance, responses)
-    return render_template("contacts/person.html", person=person, attendance=attendance, participations=participations,
-                           invitations=invitations, responses=responses, timeline=timeline, note_form=NoteForm(),
-                           sexes=SEXES, membership_statuses=MEMBERSHIP_STATUSES)
+    participation = references.participation(person)
+    return render_template("contacts/person.html", person=person, sections=participation.sections,
+                           timeline=_timeline(person, participation.timeline), note_form=NoteForm(), sexes=SEXES,
+                           membership_statuses=MEMBERSHIP_STATUSES)
 
 
-def _timeline(person: Person, attendance, responses) -> list[tuple]:
+def _timeline(person: Person, referenced: list[tuple]) -> list[tuple]:
+    """The person's history, newest first; `referenced`: the entries of the person references (attendance...)."""
     events = [(person.created_at, "Registro en la plataforma")]
     events += [(m.joined_at, f"Alta en {m.network.name} ({MEMBERSHIP_STATUSES.get(m.status, m.status)})")
                for m in person.memberships]
     events += [(c.accepted_at, f"Aceptó el aviso de privacidad {c.notice_version}".strip()) for c in person.consents]
-    events += [(a.recorded_at, f"Asistió a «{a.activity.title}» ({a.activity.date.isoformat()})") for a in attendance]
-    events += [(r.submitted_at, f"Respondió «{r.survey.title}»") for r in responses]
+    events += referenced
     events += [(n.created_at, "Nota agregada") for n in person.notes]
     return sorted(events, key=lambda e: e[0], reverse=True)
 
@@ -242,8 +226,8 @@ def network(code: str):
 @bp.route("/redes/<code>/solicitudes", methods=["GET", "POST"])
 @permission_required("edit_contacts")
 def network_applicants(code: str):
-    from crm.contacts import signup
     from crm.contacts.forms import ConfirmForm
+    from crm.contacts.privacy import signup
 
     net = db.session.scalar(select(Network).where(Network.code == code))
     if net is None:
@@ -295,8 +279,8 @@ def bulk_action():
 @permission_required("export_data")
 def people_export(fmt: str):
     """The filtered list (the page's own filters) as CSV or XLSX, formula-safe and audited."""
+    from crm.contacts.catalogs import COLUMNS
     from crm.contacts.exporter import export_rows
-    from crm.contacts.imports.pipeline import COLUMNS
     from crm.contacts.search import filtered
     from crm.core import audit
     from crm.core.tabular import csv_bytes, xlsx_bytes
@@ -310,6 +294,3 @@ def people_export(fmt: str):
     db.session.commit()
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="personas.{fmt}"'})
-
-
-from crm.contacts.views import privacy as views_privacy  # noqa: E402,F401  (routes on this blueprint)

@@ -15,7 +15,7 @@ from crm.contacts.forms import ArcoRequestForm, ConfirmForm, OppositionForm
 from crm.contacts.models import ArcoRequest, Person
 from crm.contacts.privacy import rights as privacy_rights
 from crm.contacts.services import ContactsError
-from crm.contacts.views.people import bp
+from crm.contacts.views.blueprint import bp
 from crm.core.extensions import db
 
 FIELD_LABELS = {"given_name": "Nombre(s)", "first_surname": "Primer apellido", "second_surname": "Segundo apellido",

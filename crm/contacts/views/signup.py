@@ -11,10 +11,10 @@ from sqlalchemy import select
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from crm.contacts import signup
 from crm.contacts.catalogs import ALCALDIAS
 from crm.contacts.countries import country_choices
 from crm.contacts.models import Network
+from crm.contacts.privacy import signup
 from crm.contacts.privacy.consent import current_notice
 from crm.contacts.services import ContactsError
 from crm.core.extensions import db, limiter

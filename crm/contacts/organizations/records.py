@@ -1,4 +1,4 @@
-"""Organizations from the staff pages."""
+"""Organizations from the staff pages: register, edit, archive."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Organizations: the names files and forms write (`names`), and the staff operations (`records`)."""

@@ -1,0 +1,56 @@
+"""What surveys hold about a person, for contacts (crm.contacts.references): invitations and responses.
+Registered by the composition root (crm.app.wiring)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+
+from crm.contacts.models import Person
+from crm.contacts.references import PageSection, Participation, PersonReference
+from crm.core.extensions import db
+from crm.core.timeutil import to_local
+from surveys.models import Answer, Invitation, Question, Response
+
+
+def _merge(survivor_id: int, other_id: int) -> None:
+    """The other's invitations and responses move to the survivor."""
+    db.session.execute(update(Invitation).where(Invitation.person_id == other_id).values(person_id=survivor_id))
+    db.session.execute(update(Response).where(Response.person_id == other_id).values(person_id=survivor_id))
+
+
+def _erase(person_id: int) -> None:
+    """Responses stay for the aggregates, linked to no one; invitations (a token for a person) go."""
+    db.session.execute(update(Response).where(Response.person_id == person_id)
+                       .values(person_id=None, invitation_id=None))
+    db.session.execute(delete(Invitation).where(Invitation.person_id == person_id))
+
+
+def _export(person: Person) -> dict:
+    invitations = [{"survey": i.survey.title, "status": i.status, "created_at": i.created_at.isoformat()}
+                   for i in db.session.scalars(select(Invitation).where(Invitation.person_id == person.id))]
+    responses = []
+    for response in db.session.scalars(select(Response).where(Response.person_id == person.id)).all():
+        answers = db.session.execute(select(Question.name, Answer.value, Answer.choice_id).join(Question)
+                                     .where(Answer.response_id == response.id)).all()
+        responses.append({"survey": response.survey.title, "submitted_at": response.submitted_at.isoformat(),
+                          "answers": [{"question": q, "value": v, "choice_id": c} for q, v, c in answers]})
+    return {"invitations": invitations, "responses": responses}
+
+
+def _local(value) -> str:
+    """As the pages show a moment (the `local` template filter)."""
+    return to_local(value).strftime("%Y-%m-%d %H:%M") if value is not None else ""
+
+
+def _page(person: Person) -> Participation:
+    invitations = db.session.scalars(select(Invitation).where(Invitation.person_id == person.id)
+                                     .order_by(Invitation.created_at.desc())).all()
+    responses = db.session.scalars(select(Response).where(Response.person_id == person.id)
+                                   .order_by(Response.submitted_at.desc())).all()
+    items = [f"Invitación a «{i.survey.title}»: {i.status}" for i in invitations]
+    items += [f"Respondió «{r.survey.title}» el {_local(r.submitted_at)}" for r in responses]
+    timeline = [(r.submitted_at, f"Respondió «{r.survey.title}»") for r in responses]
+    return Participation([PageSection("Encuestas", items, "Sin invitaciones ni respuestas.")], timeline)
+
+
+SURVEYS = PersonReference("surveys", merge=_merge, erase=_erase, export=_export, participation=_page)
