@@ -16,7 +16,7 @@ from crm.contacts.models import Organization, Person, PersonEmail
 from crm.core.extensions import db
 from crm.core.pagination import paginate
 from crm.core.timeutil import local_today
-from crm.events import operations
+from crm.events import links, services
 from crm.events.forms import (
     ActivityForm,
     AttendanceForm,
@@ -34,9 +34,8 @@ from crm.events.models import (
     Participant,
     PartnerRequest,
 )
-from crm.events.services import OrganizationResolver
+from crm.events.organizations import OrganizationResolver
 from crm.program.models import ActionLine, ProgramYear
-from surveys.models import Response, Survey
 
 bp = Blueprint("events", __name__)
 
@@ -91,11 +90,11 @@ def activity_new():
     form.action_code.choices = _line_choices()
     if form.validate_on_submit():
         try:
-            activity = operations.create_activity(
+            activity = services.create_activity(
                 on=form.date.data, action_code=form.action_code.data, title=form.title.data, type=form.type.data,
                 modality=form.modality.data, place=form.place.data or "", description=form.description.data or "",
                 organization_ids=_resolve_organizations(form.organizations.data), actor=current_user)
-        except operations.EventsError as exc:
+        except services.EventsError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
@@ -111,7 +110,7 @@ def activity(activity_id: int):
                              .options(selectinload(Activity.attendances).selectinload(Attendance.person)))
     if item is None:
         abort(404)
-    surveys = db.session.scalars(select(Survey).where(Survey.activity_id == item.id)).all()
+    surveys = links.surveys_for_activity(item.id)
     return render_template("events/activity.html", activity=item, form=AttendanceForm(), types=ACTIVITY_TYPES,
                            modalities=MODALITIES, surveys=surveys)
 
@@ -126,7 +125,7 @@ def activity_attendance(activity_id: int):
         found = db.session.scalars(select(Person).join(PersonEmail).where(PersonEmail.address_key.in_(addresses))).all()
         known = {e.address_key for p in found for e in p.emails}
         missing = sorted(addresses - known)
-        added = operations.add_attendance(item, list(found), actor=current_user)
+        added = services.add_attendance(item, list(found), actor=current_user)
         flash(f"Asistencia registrada: {added} persona(s).", "success")
         if missing:
             flash(f"No se encontraron estos correos: {', '.join(missing[:20])}.", "warning")
@@ -140,7 +139,7 @@ def activity_attendance(activity_id: int):
 def activity_attendance_remove(activity_id: int, person_id: int):
     item = db.get_or_404(Activity, activity_id)
     if ConfirmForm().validate_on_submit():
-        operations.remove_attendance(item, person_id, actor=current_user)
+        services.remove_attendance(item, person_id, actor=current_user)
         flash("Asistencia retirada.", "success")
     return redirect(url_for(".activity", activity_id=activity_id))
 
@@ -178,11 +177,11 @@ def request_create():
         try:
             ids = _resolve_organizations(form.requester.data)
             if not ids:  # only separators or invisible characters: no organization named
-                raise operations.EventsError("Escriba el nombre del organismo solicitante.")
-            operations.create_request(received_on=form.received_on.data, requester=db.session.get(Organization, ids[0]),
-                                      subject=form.subject.data, action_code=form.action_code.data or "",
-                                      attended_on=form.attended_on.data, actor=current_user)
-        except operations.EventsError as exc:
+                raise services.EventsError("Escriba el nombre del organismo solicitante.")
+            services.create_request(received_on=form.received_on.data, requester=db.session.get(Organization, ids[0]),
+                                    subject=form.subject.data, action_code=form.action_code.data or "",
+                                    attended_on=form.attended_on.data, actor=current_user)
+        except services.EventsError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
@@ -198,9 +197,9 @@ def request_attend(request_id: int):
     form = AttendForm()
     if form.validate_on_submit():
         try:
-            operations.mark_request_attended(item, form.attended_on.data, actor=current_user)
+            services.mark_request_attended(item, form.attended_on.data, actor=current_user)
             flash("Gestión marcada como atendida.", "success")
-        except operations.EventsError as exc:
+        except services.EventsError as exc:
             flash(str(exc), "danger")
     else:
         flash("Escriba una fecha de atención válida (AAAA-MM-DD).", "danger")
@@ -224,11 +223,8 @@ def program(code: str):
         abort(404)
     participants = db.session.scalars(select(Participant).where(Participant.program_id == item.id)
                                       .options(selectinload(Participant.person)).order_by(Participant.role)).all()
-    surveys = db.session.scalars(select(Survey).where(Survey.observation_program_id == item.id)).all()
-    answered = set()
-    if surveys:
-        answered = set(db.session.scalars(select(Response.person_id).where(
-            Response.survey_id.in_([s.id for s in surveys]), Response.person_id.is_not(None))))
+    surveys = links.surveys_for_program(item.id)
+    answered = links.respondents_for_program(item.id) if surveys else set()
     return render_template("events/program.html", program=item, participants=participants, surveys=surveys,
                            answered=answered, new_form=NewParticipantForm(),
                            accreditation_choices=ParticipantForm.accreditation_status.kwargs["choices"])
@@ -240,9 +236,9 @@ def participant_update(participant_id: int):
     participant = db.get_or_404(Participant, participant_id)
     form = ParticipantForm()
     if form.validate_on_submit():
-        operations.update_participant(participant, accreditation_status=form.accreditation_status.data,
-                                      folio=form.folio.data or "", training_completed=form.training_completed.data,
-                                      actor=current_user)
+        services.update_participant(participant, accreditation_status=form.accreditation_status.data,
+                                    folio=form.folio.data or "", training_completed=form.training_completed.data,
+                                    actor=current_user)
         flash("Participación actualizada.", "success")
     return redirect(url_for(".program", code=participant.program.code))
 
@@ -261,9 +257,9 @@ def participant_add(code: str):
             flash("Ninguna persona registrada tiene ese correo; regístrela primero en Contactos.", "danger")
         else:
             try:
-                operations.add_participant(item, person, role=form.role.data, actor=current_user)
+                services.add_participant(item, person, role=form.role.data, actor=current_user)
                 flash(f"{person.full_name} quedó registrada en el programa.", "success")
-            except operations.EventsError as exc:
+            except services.EventsError as exc:
                 flash(str(exc), "danger")
     else:
         flash("Escriba el correo de la persona.", "danger")

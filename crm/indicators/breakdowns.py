@@ -39,7 +39,9 @@ from crm.core.extensions import db
 from crm.core.timeutil import local_tz, tz_name
 from crm.events.models import Activity, ObservationProgram
 from crm.indicators.compute import QUARTERS, Counts, _quarter_case, percent, quarter_start_instants
-from crm.program.models import SATISFACTION_LEVELS
+from crm.indicators.levels import level_kinds, satisfaction_components
+from crm.program.models import LEVELS
+from crm.program.services import program_for_year
 from surveys.models import Answer, Choice, Question, Response, Survey
 
 MIN_CELL = 5
@@ -47,7 +49,6 @@ SMALL = "menos de 5"
 COMPLEMENTARY = "complementaria"
 UNKNOWN = ""  # the "Sin dato" group key
 NO_NETWORK = "(ninguna)"
-BREAKDOWN_LEVELS = ("PROPOSITO", *SATISFACTION_LEVELS)
 
 
 @dataclass(frozen=True)
@@ -68,19 +69,28 @@ DIMENSIONS = (
 DIMENSION_BY_KEY = {d.key: d for d in DIMENSIONS}
 
 
+def year_components(year: int) -> tuple[str, ...]:
+    """The satisfaction components of the year's program: the levels whose surveys are broken down."""
+    return satisfaction_components(level_kinds(program_for_year(year)))
+
+
+def breakdown_levels(year: int) -> tuple[str, ...]:
+    return ("PROPOSITO", *year_components(year))
+
+
 # --------------------------------------------------------------------------- SQL aggregates
 
 
-def _linked(year: int, bounds: list) -> tuple:
-    return (Survey.year == year, Survey.component_code.in_(SATISFACTION_LEVELS),
+def _linked(year: int, components: tuple[str, ...], bounds: list) -> tuple:
+    return (Survey.year == year, Survey.component_code.in_(components),
             Response.submitted_at >= bounds[0], Response.submitted_at < bounds[4])
 
 
-def _per_response(year: int, bounds: list):
+def _per_response(linked: tuple):
     """Positive and indicator answers per response (None when the year has no linked response)."""
     low, high = db.session.execute(
         select(func.min(Response.id), func.max(Response.id)).join(Survey, Survey.id == Response.survey_id)
-        .where(*_linked(year, bounds))
+        .where(*linked)
     ).one()
     if low is None:
         return None
@@ -99,10 +109,12 @@ def _per_response(year: int, bounds: list):
     )
 
 
-def _grouped(year: int, zone: ZoneInfo, columns: dict, joins: Callable) -> list[tuple]:
-    """(component, quarter, *columns, Counts) over the year's linked responses."""
+def _grouped(year: int, components: tuple[str, ...], zone: ZoneInfo, columns: dict, joins: Callable
+             ) -> list[tuple]:
+    """(component, quarter, *columns, Counts) over the year's responses linked to the components."""
     bounds = quarter_start_instants(year, zone)
-    per_response = _per_response(year, bounds)
+    linked = _linked(year, components, bounds)
+    per_response = _per_response(linked)
     if per_response is None:
         return []
     inner = (
@@ -114,7 +126,7 @@ def _grouped(year: int, zone: ZoneInfo, columns: dict, joins: Callable) -> list[
         .join(Response, Response.id == per_response.c.response_id)
         .join(Survey, Survey.id == Response.survey_id)
     )
-    inner = joins(inner).where(*_linked(year, bounds)).subquery()
+    inner = joins(inner).where(*linked).subquery()
     keys = [inner.c.component, inner.c.quarter, *(inner.c[name] for name in columns)]
     stmt = select(*keys, func.sum(inner.c.positive), func.sum(inner.c.answers), func.count()).group_by(*keys)
     out = []
@@ -124,18 +136,18 @@ def _grouped(year: int, zone: ZoneInfo, columns: dict, joins: Callable) -> list[
     return out
 
 
-def base_aggregate(year: int, zone: ZoneInfo) -> list[tuple]:
+def base_aggregate(year: int, components: tuple[str, ...], zone: ZoneInfo) -> list[tuple]:
     """(component, quarter, survey_id, sex, country, Counts); sex/country None with no person."""
     return [(c, int(q), int(s), sex, country, counts) for c, q, s, sex, country, counts in _grouped(
-        year, zone, {"survey_id": Survey.id, "sex": Person.sex, "country": Person.country},
+        year, components, zone, {"survey_id": Survey.id, "sex": Person.sex, "country": Person.country},
         lambda stmt: stmt.outerjoin(Person, Person.id == Response.person_id))]
 
 
-def network_aggregate(year: int, zone: ZoneInfo) -> list[tuple]:
+def network_aggregate(year: int, components: tuple[str, ...], zone: ZoneInfo) -> list[tuple]:
     """(component, quarter, network code | NO_NETWORK | UNKNOWN, Counts) over active memberships."""
     key = case((Response.person_id.is_(None), UNKNOWN), (Network.code.is_(None), NO_NETWORK), else_=Network.code)
     return [(c, int(q), k, counts) for c, q, k, counts in _grouped(
-        year, zone, {"grp": key},
+        year, components, zone, {"grp": key},
         lambda stmt: stmt.outerjoin(Membership, and_(Membership.person_id == Response.person_id,
                                                      Membership.status == "active"))
         .outerjoin(Network, Network.id == Membership.network_id))]
@@ -165,15 +177,16 @@ def suppress(cells: dict[tuple[str, str, object], Counts], year: int, minimum: i
         return hidden
     periods = [period_of(year, q) for q in QUARTERS] + [str(year)]
     groups = {key[2] for key in cells}
+    levels = sorted({key[0] for key in cells}, key=LEVELS.index)  # PROPOSITO and its components
     sets: list[list[tuple]] = []
-    for level in BREAKDOWN_LEVELS:
+    for level in levels:
         for period in periods:
             sets.append([(level, period, g) for g in groups])      # groups add up to the matrix total
         for group in groups:
             sets.append([(level, p, group) for p in periods])       # Q1..Q4 add up to the year
     for period in periods:
         for group in groups:
-            sets.append([(lv, period, group) for lv in BREAKDOWN_LEVELS])  # AI3+AI5+AI6 = PROPOSITO
+            sets.append([(lv, period, group) for lv in levels])  # AI3+AI5+AI6 = PROPOSITO
     sets = [[key for key in members if key in cells and cells[key].responses > 0] for members in sets]
     changed = True
     while changed:
@@ -191,7 +204,6 @@ def suppress(cells: dict[tuple[str, str, object], Counts], year: int, minimum: i
 
 def rows_for(cells: dict, hidden: dict, labels: Callable[[object], str], year: int) -> list[dict]:
     """One row per level, period and group (groups with responses only), small cells suppressed."""
-    order_level = {level: index for index, level in enumerate(BREAKDOWN_LEVELS)}
     order_period = {period_of(year, q): q for q in QUARTERS} | {str(year): 5}
     out = []
     for (level, period, group), counts in cells.items():
@@ -206,20 +218,20 @@ def rows_for(cells: dict, hidden: dict, labels: Callable[[object], str], year: i
             row.update(numerator=counts.numerator, denominator=counts.denominator, responses=counts.responses,
                        value=percent(counts.numerator, counts.denominator), suppressed=None)
         out.append(row)
-    out.sort(key=lambda r: (order_level[r["level"]], order_period[r["period"]], r["group"] == "", r["label"]))
+    out.sort(key=lambda r: (LEVELS.index(r["level"]), order_period[r["period"]], r["group"] == "", r["label"]))
     return out
 
 
 # --------------------------------------------------------------------------- labels
 
 
-def _survey_facts(year: int) -> dict[int, dict]:
+def _survey_facts(year: int, components: tuple[str, ...]) -> dict[int, dict]:
     rows = db.session.execute(
         select(Survey.id, Survey.code, Survey.title, Survey.observation_program_id, ObservationProgram.name,
                Survey.activity_id, Activity.title, Activity.date)
         .outerjoin(ObservationProgram, ObservationProgram.id == Survey.observation_program_id)
         .outerjoin(Activity, Activity.id == Survey.activity_id)
-        .where(Survey.year == year, Survey.component_code.in_(SATISFACTION_LEVELS)))
+        .where(Survey.year == year, Survey.component_code.in_(components)))
     return {sid: {"code": code, "title": title, "program_id": pid, "program": pname, "activity_id": aid,
                   "activity": f"{adate.isoformat()} · {atitle}" if aid and adate else (atitle or "")}
             for sid, code, title, pid, pname, aid, atitle, adate in rows}
@@ -240,13 +252,14 @@ def compute_breakdowns(year: int, tz: ZoneInfo | str | None = None, dimensions: 
     """[{key, title, person_based, rows: [...]}] for the wanted dimensions (all by default)."""
     zone = tz if isinstance(tz, ZoneInfo) else local_tz(tz or tz_name())
     wanted = [DIMENSION_BY_KEY[k] for k in (dimensions or DIMENSION_BY_KEY)]
-    base = base_aggregate(year, zone) if any(d.key != "red" for d in wanted) else []
-    facts = _survey_facts(year) if base else {}
+    components = year_components(year)
+    base = base_aggregate(year, components, zone) if any(d.key != "red" for d in wanted) else []
+    facts = _survey_facts(year, components) if base else {}
     out = []
     for dimension in wanted:
         if dimension.key == "red":
             networks = dict(db.session.execute(select(Network.code, Network.name)).all())
-            grouped = [(c, q, k, n) for c, q, k, n in network_aggregate(year, zone)]
+            grouped = [(c, q, k, n) for c, q, k, n in network_aggregate(year, components, zone)]
 
             def labels(key, networks=networks):
                 if key == UNKNOWN:
@@ -297,7 +310,8 @@ def survey_response_counts(year: int, levels: Iterable[str], tz: ZoneInfo | str 
     """
     zone = tz if isinstance(tz, ZoneInfo) else local_tz(tz or tz_name())
     bounds = quarter_start_instants(year, zone)
-    levels = [lv for lv in levels if lv in SATISFACTION_LEVELS]
+    components = year_components(year)
+    levels = tuple(lv for lv in levels if lv in components)
     surveys = db.session.execute(
         select(Survey.id, Survey.code, Survey.title, Survey.component_code, Survey.state, Survey.anonymous)
         .where(Survey.year == year, Survey.component_code.in_(levels)).order_by(Survey.component_code, Survey.code)
@@ -305,7 +319,7 @@ def survey_response_counts(year: int, levels: Iterable[str], tz: ZoneInfo | str 
     per_response = (
         select(Response.survey_id.label("survey_id"), _quarter_case(Response.submitted_at, bounds).label("quarter"))
         .join(Survey, Survey.id == Response.survey_id)
-        .where(*_linked(year, bounds), Survey.component_code.in_(levels))
+        .where(*_linked(year, levels, bounds))
         .subquery()
     )
     counts: dict[int, dict[int, int]] = defaultdict(dict)

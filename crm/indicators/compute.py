@@ -20,13 +20,12 @@ from sqlalchemy import case, func, select
 from crm.core.extensions import db
 from crm.core.timeutil import local_midnight_utc, local_tz, quarter_bounds, tz_name
 from crm.events.models import Activity, PartnerRequest
-from crm.program.models import LEVELS, SATISFACTION_LEVELS, ActionLine, Component, ProgramYear
-from crm.program.services import ProgramError, program_for_year, validate_program
+from crm.indicators.levels import level_kinds, satisfaction_components
+from crm.program.models import LEVELS, ActionLine, Component, ProgramYear
+from crm.program.services import ProgramError, program_as_data, program_for_year, validate_program
 from surveys.models import Answer, Choice, Question, Response, Survey
 
 QUARTERS = (1, 2, 3, 4)
-KINDS = {"FIN": "compliance", "PROPOSITO": "satisfaction", "AI1": "compliance", "AI2": "compliance",
-         "AI3": "satisfaction", "AI4": "compliance", "AI5": "satisfaction", "AI6": "satisfaction"}
 ACTIVITY_LEVELS = ("AI2", "AI4")
 Z_95 = 1.959963984540054
 ONE_DECIMAL = Decimal("0.1")
@@ -98,14 +97,16 @@ def _quarter_case(column, boundaries: list):
 # --------------------------------------------------------------------------- SQL aggregates
 
 
-def satisfaction_counts(year: int, tz: ZoneInfo | None = None) -> dict[tuple[str, int], Counts]:
-    """(component, quarter) -> positive answers, indicator answers, distinct responses.
+def satisfaction_counts(year: int, components: tuple[str, ...], tz: ZoneInfo | None = None
+                        ) -> dict[tuple[str, int], Counts]:
+    """(component, quarter) -> positive answers, indicator answers, distinct responses, over the surveys
+    linked to the satisfaction `components`.
 
     The answers are first summed per response (one ordered pass over the answers, no lookup per
     answer), then each response is placed in its survey's component and its local quarter.
     """
     bounds = quarter_start_instants(year, tz)
-    linked = (Survey.year == year, Survey.component_code.in_(SATISFACTION_LEVELS),
+    linked = (Survey.year == year, Survey.component_code.in_(components),
               Response.submitted_at >= bounds[0], Response.submitted_at < bounds[4])
     # The ids of the year's responses bound the answers to read (exact, whatever the id order).
     low, high = db.session.execute(
@@ -204,18 +205,6 @@ def stated_target(program: ProgramYear, code: str) -> int:
     return sum(int(line.target) for line in component.action_lines)
 
 
-def program_as_data(program: ProgramYear) -> dict:
-    """The stored program in the shape of a program file (for validate_program)."""
-    return {
-        "year": program.year, "title": program.title,
-        "levels": [{
-            "code": c.code, "name": c.name, "kind": c.kind, "target": c.target,
-            "action_lines": [{"code": line.code, "target": line.target, "schedule": line.schedule}
-                             for line in c.action_lines],
-        } for c in program.components],
-    }
-
-
 def program_warnings(program: ProgramYear) -> list[str]:
     try:
         return validate_program(program_as_data(program))[1]
@@ -226,8 +215,7 @@ def program_warnings(program: ProgramYear) -> list[str]:
 # --------------------------------------------------------------------------- the report
 
 
-def _row(level: str, period: str, counts: Counts) -> dict:
-    kind = KINDS[level]
+def _row(level: str, kind: str, period: str, counts: Counts) -> dict:
     row = {"level": level, "kind": kind, "period": period,
            "numerator": counts.numerator, "denominator": counts.denominator}
     if kind == "satisfaction":
@@ -243,13 +231,14 @@ def compute_report(year: int, tz: ZoneInfo | str | None = None) -> dict:
     name = tz if isinstance(tz, str) else (tz.key if isinstance(tz, ZoneInfo) else tz_name())
     zone = local_tz(name)
     program = program_for_year(year)
+    kinds = level_kinds(program)
     warnings: list[str] = []
 
     # per level: quarter -> Counts (the year row is computed separately for compliance)
     quarters: dict[str, dict[int, Counts]] = {level: {q: Counts() for q in QUARTERS} for level in LEVELS}
     years: dict[str, Counts] = {}
 
-    satisfaction = satisfaction_counts(year, zone)
+    satisfaction = satisfaction_counts(year, satisfaction_components(kinds), zone)
     for (component, quarter), counts in satisfaction.items():
         quarters[component][quarter] += counts
         quarters["PROPOSITO"][quarter] += counts
@@ -281,11 +270,11 @@ def compute_report(year: int, tz: ZoneInfo | str | None = None) -> dict:
     rows = []
     for level in LEVELS:
         for q in QUARTERS:
-            rows.append(_row(level, f"{year}-Q{q}", quarters[level][q]))
+            rows.append(_row(level, kinds[level], f"{year}-Q{q}", quarters[level][q]))
         if level not in years:
             total = Counts()
             for q in QUARTERS:
                 total += quarters[level][q]
             years[level] = total
-        rows.append(_row(level, str(year), years[level]))
+        rows.append(_row(level, kinds[level], str(year), years[level]))
     return {"year": year, "timezone": name, "indicators": rows, "warnings": warnings}

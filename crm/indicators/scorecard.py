@@ -18,7 +18,8 @@ import calendar
 import re
 from datetime import date
 
-from crm.indicators.compute import KINDS, percent, stated_target
+from crm.indicators.compute import percent, stated_target
+from crm.indicators.levels import level_kinds
 from crm.program.models import LEVELS, ProgramYear
 
 LEVEL_LABELS = {"FIN": "FIN", "PROPOSITO": "PROPÓSITO", **{f"AI{n}": f"AI{n}" for n in range(1, 7)}}
@@ -75,7 +76,7 @@ def schedule_share(lines, year: int, today: date) -> float:
 
 
 def light(level: str, year_row: dict, program: ProgramYear | None, year: int, today: date) -> dict:
-    kind = KINDS[level]
+    kind = level_kinds(program)[level]
     value = year_row["value"]
     if kind == "satisfaction":
         color = _color(value, SATISFACTION_GREEN, SATISFACTION_YELLOW)
@@ -103,7 +104,7 @@ def light(level: str, year_row: dict, program: ProgramYear | None, year: int, to
 
 def target_text(level: str, program: ProgramYear | None) -> str | None:
     """The target (meta) as a sentence, where one exists."""
-    if KINDS[level] == "satisfaction":
+    if level_kinds(program)[level] == "satisfaction":
         parts = [f"umbral de satisfacción {SATISFACTION_GREEN:.0f} %"]
         component = program.component(level) if program else None
         if component is not None and component.target is not None:
@@ -123,13 +124,14 @@ def summaries(report: dict, program: ProgramYear | None, today: date) -> list[di
     by_level: dict[str, list[dict]] = {level: [] for level in LEVELS}
     for row in report["indicators"]:
         by_level[row["level"]].append(row)
+    kinds = level_kinds(program)
     out = []
     for level in LEVELS:
         rows = by_level[level]
         year_row = next(r for r in rows if r["period"] == str(year))
         component = program.component(level) if program else None
         out.append({
-            "level": level, "label": level_label(level), "kind": KINDS[level],
+            "level": level, "label": level_label(level), "kind": kinds[level],
             "name": component.name if component else "", "formula": component.formula if component else "",
             "year": year_row, "quarters": [r for r in rows if r["period"] != str(year)],
             "target": target_text(level, program),

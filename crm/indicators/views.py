@@ -14,12 +14,14 @@ from crm.core.timeutil import local_today, quarter_bounds
 from crm.events.models import Activity, PartnerRequest
 from crm.indicators import reports, scorecard
 from crm.indicators.breakdowns import (
-    BREAKDOWN_LEVELS,
+    breakdown_levels,
     compute_breakdowns,
     select_rows,
     survey_response_counts,
+    year_components,
 )
-from crm.indicators.compute import KINDS, QUARTERS, compute_report, period_labels
+from crm.indicators.compute import QUARTERS, compute_report, period_labels
+from crm.indicators.levels import level_kinds
 from crm.program.models import LEVELS, ActionLine, Component, ProgramYear
 from crm.program.services import program_for_year
 
@@ -63,8 +65,9 @@ def _local_range(year: int, period: str):
 def dashboard():
     year = _year()
     data = reports.quarterly_data(year)
+    levels = breakdown_levels(year)
     level = request.args.get("nivel", "PROPOSITO")
-    if level not in BREAKDOWN_LEVELS:
+    if level not in levels:
         level = "PROPOSITO"
     period = request.args.get("periodo", "") or str(year)
     if period not in period_labels(year):
@@ -72,7 +75,7 @@ def dashboard():
     breakdowns = [{**b, "selected": select_rows(b, level, period)} for b in data["breakdowns"]]
     return render_template("indicators/dashboard.html", data=data, year=year, years=_years(year),
                            breakdowns=breakdowns, level=level, period=period, periods=period_labels(year),
-                           breakdown_levels=BREAKDOWN_LEVELS, thresholds=scorecard.THRESHOLDS_TEXT,
+                           breakdown_levels=levels, thresholds=scorecard.THRESHOLDS_TEXT,
                            definitions=reports.DEFINITIONS, label=scorecard.level_label,
                            chart_alt=scorecard.trend_text, warning_es=scorecard.warning_es)
 
@@ -121,18 +124,18 @@ def chart(level: str):
 def detail(level: str):
     if level not in LEVELS:
         abort(404)
-    needed = "view_responses" if KINDS[level] == "satisfaction" else "view_events"
-    if not current_user.can(needed):
-        abort(403)
     year = _year()
+    kind = level_kinds(program_for_year(year))[level]
+    if not current_user.can("view_responses" if kind == "satisfaction" else "view_events"):
+        abort(403)
     period = _period(year)
     report = compute_report(year)
     rows = [r for r in report["indicators"] if r["level"] == level]
     context = {"level": level, "label": scorecard.level_label(level), "year": year, "period": period,
-               "periods": period_labels(year), "rows": rows, "kind": KINDS[level],
+               "periods": period_labels(year), "rows": rows, "kind": kind,
                "row": next(r for r in rows if r["period"] == period),
                "warnings": [scorecard.warning_es(w) for w in report["warnings"]]}
-    if KINDS[level] == "satisfaction":
+    if kind == "satisfaction":
         context.update(_satisfaction_detail(level, year))
     elif level == "AI1":
         context.update(_requests_detail(year, period))
@@ -142,7 +145,7 @@ def detail(level: str):
 
 
 def _satisfaction_detail(level: str, year: int) -> dict:
-    levels = ("AI3", "AI5", "AI6") if level == "PROPOSITO" else (level,)
+    levels = year_components(year) if level == "PROPOSITO" else (level,)
     counts = survey_response_counts(year, levels)
     by_survey = compute_breakdowns(year, dimensions=["encuesta"])[0]
     values = {r["group"]: r for r in select_rows(by_survey, level, str(year))}

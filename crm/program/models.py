@@ -8,7 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crm.core.extensions import db
 
 LEVELS = ("FIN", "PROPOSITO", "AI1", "AI2", "AI3", "AI4", "AI5", "AI6")
-SATISFACTION_LEVELS = ("AI3", "AI5", "AI6")
 
 
 class ProgramYear(db.Model):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from crm.core import audit
 from crm.core.errors import DomainError
@@ -58,74 +59,63 @@ def _int(value, where: str, problems: list[str], *, allow_none: bool = False) ->
     return value
 
 
-def validate_program(data: dict) -> tuple[dict, list[str]]:
-    """Checks the shape; returns (clean data, warnings) or raises ProgramError with every problem."""
-    problems: list[str] = []
-    year = data.get("year")
-    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2200:
-        problems.append(f"year: se esperaba un año como 2026 (se leyó {year!r})")
-    levels = data.get("levels")
-    if not isinstance(levels, list) or not levels:
-        problems.append("levels: se esperaba una lista de niveles (FIN, PROPOSITO, AI1...)")
-        raise ProgramError(problems)
-    clean_levels = []
-    seen_levels: set[str] = set()
-    seen_lines: set[str] = set()
-    for index, level in enumerate(levels, start=1):
-        where = f"levels[{index}]"
-        if not isinstance(level, dict):
-            problems.append(f"{where}: se esperaba un objeto")
-            continue
-        code = str(level.get("code", "")).strip().upper()
-        where = f"{where} ({code or 'sin código'})"
-        if not LEVEL_CODE.match(code):
-            problems.append(f"{where}: código de nivel no válido; use FIN, PROPOSITO o AI1, AI2...")
-        elif code in seen_levels:
-            problems.append(f"{where}: código repetido")
-        seen_levels.add(code)
-        kind = level.get("kind")
-        if kind not in ("satisfaction", "compliance"):
-            problems.append(f"{where}: kind debe ser satisfaction o compliance (se leyó {kind!r})")
-        target = _int(level.get("target"), f"{where}: target", problems, allow_none=True)
-        lines = level.get("action_lines") or []
-        if not isinstance(lines, list):
-            problems.append(f"{where}: action_lines debe ser una lista")
-            lines = []
-        clean_lines = []
-        for line_index, line in enumerate(lines, start=1):
-            line_where = f"{where} action_lines[{line_index}]"
-            if not isinstance(line, dict):
-                problems.append(f"{line_where}: se esperaba un objeto")
-                continue
-            line_code = str(line.get("code", "")).strip().upper()
-            if not line_code.startswith(code + ".") or not line_code[len(code) + 1:].isdigit():
-                problems.append(f"{line_where}: el código {line_code or '(vacío)'} debe ser {code}.N")
-            elif line_code in seen_lines:
-                problems.append(f"{line_where}: código {line_code} repetido")
-            seen_lines.add(line_code)
-            line_target = _int(line.get("target"), f"{line_where}: target", problems)
-            schedule = line.get("schedule")
-            if schedule is not None:
-                if (not isinstance(schedule, list) or len(schedule) != 12
-                        or any(isinstance(x, bool) or not isinstance(x, int) or x < 0 for x in schedule)):
-                    problems.append(f"{line_where}: schedule debe ser una lista de 12 enteros no negativos (enero primero)")
-                    schedule = None
-            clean_lines.append({"code": line_code, "target": line_target or 0, "schedule": schedule,
-                                "description": str(line.get("description") or "").strip()})
-        clean_levels.append({
-            "code": code, "kind": kind, "target": target, "lines": clean_lines,
-            "name": str(level.get("name") or code).strip(), "description": str(level.get("description") or "").strip(),
-            "formula": str(level.get("formula") or "").strip(),
-            "frequency": str(level.get("frequency") or ("yearly" if code in ("FIN", "PROPOSITO") else "quarterly")),
-        })
-    missing = [code for code in LEVELS if code not in seen_levels]
-    if missing:
-        problems.append(f"levels: faltan los niveles {', '.join(missing)}")
-    if problems:
-        raise ProgramError(problems)
+def _check_line(line, code: str, where: str, seen_lines: set[str], problems: list[str]) -> dict | None:
+    """One action line of level `code`: its clean form, or None when it is not an object."""
+    if not isinstance(line, dict):
+        problems.append(f"{where}: se esperaba un objeto")
+        return None
+    line_code = str(line.get("code", "")).strip().upper()
+    if not line_code.startswith(code + ".") or not line_code[len(code) + 1:].isdigit():
+        problems.append(f"{where}: el código {line_code or '(vacío)'} debe ser {code}.N")
+    elif line_code in seen_lines:
+        problems.append(f"{where}: código {line_code} repetido")
+    seen_lines.add(line_code)
+    line_target = _int(line.get("target"), f"{where}: target", problems)
+    schedule = line.get("schedule")
+    if schedule is not None:
+        if (not isinstance(schedule, list) or len(schedule) != 12
+                or any(isinstance(x, bool) or not isinstance(x, int) or x < 0 for x in schedule)):
+            problems.append(f"{where}: schedule debe ser una lista de 12 enteros no negativos (enero primero)")
+            schedule = None
+    return {"code": line_code, "target": line_target or 0, "schedule": schedule,
+            "description": str(line.get("description") or "").strip()}
 
+
+def _check_level(level, where: str, seen_levels: set[str], seen_lines: set[str], problems: list[str]
+                 ) -> dict | None:
+    """One level of the matrix and its action lines: its clean form, or None when it is not an object."""
+    if not isinstance(level, dict):
+        problems.append(f"{where}: se esperaba un objeto")
+        return None
+    code = str(level.get("code", "")).strip().upper()
+    where = f"{where} ({code or 'sin código'})"
+    if not LEVEL_CODE.match(code):
+        problems.append(f"{where}: código de nivel no válido; use FIN, PROPOSITO o AI1, AI2...")
+    elif code in seen_levels:
+        problems.append(f"{where}: código repetido")
+    seen_levels.add(code)
+    kind = level.get("kind")
+    if kind not in ("satisfaction", "compliance"):
+        problems.append(f"{where}: kind debe ser satisfaction o compliance (se leyó {kind!r})")
+    target = _int(level.get("target"), f"{where}: target", problems, allow_none=True)
+    lines = level.get("action_lines") or []
+    if not isinstance(lines, list):
+        problems.append(f"{where}: action_lines debe ser una lista")
+        lines = []
+    clean_lines = [_check_line(line, code, f"{where} action_lines[{index}]", seen_lines, problems)
+                   for index, line in enumerate(lines, start=1)]
+    return {
+        "code": code, "kind": kind, "target": target, "lines": [line for line in clean_lines if line is not None],
+        "name": str(level.get("name") or code).strip(), "description": str(level.get("description") or "").strip(),
+        "formula": str(level.get("formula") or "").strip(),
+        "frequency": str(level.get("frequency") or ("yearly" if code in ("FIN", "PROPOSITO") else "quarterly")),
+    }
+
+
+def _target_warnings(levels: list[dict]) -> list[str]:
+    """Fills the targets left out (the sum of the parts) and warns where a target differs from that sum."""
     warnings = []
-    components = [lv for lv in clean_levels if lv["code"].startswith("AI")]
+    components = [lv for lv in levels if lv["code"].startswith("AI")]
     for level in components:
         if level["target"] is None:
             level["target"] = sum(line["target"] for line in level["lines"])
@@ -136,12 +126,35 @@ def validate_program(data: dict) -> tuple[dict, list[str]]:
             if line["schedule"] is not None and sum(line["schedule"]) != line["target"]:
                 warnings.append(f"{line['code']}: monthly schedule adds up to {sum(line['schedule'])}, "
                                 f"target is {line['target']}")
-    fin = next(lv for lv in clean_levels if lv["code"] == "FIN")
+    fin = next(lv for lv in levels if lv["code"] == "FIN")
     component_sum = sum(lv["target"] for lv in components)
     if fin["target"] is None:
         fin["target"] = component_sum
     elif fin["target"] != component_sum:
         warnings.append(f"FIN: target {fin['target']} differs from the sum of the component targets ({component_sum})")
+    return warnings
+
+
+def validate_program(data: dict) -> tuple[dict, list[str]]:
+    """Checks the shape; returns (clean data, warnings) or raises ProgramError with every problem."""
+    problems: list[str] = []
+    year = data.get("year")
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2200:
+        problems.append(f"year: se esperaba un año como 2026 (se leyó {year!r})")
+    levels = data.get("levels")
+    if not isinstance(levels, list) or not levels:
+        problems.append("levels: se esperaba una lista de niveles (FIN, PROPOSITO, AI1...)")
+        raise ProgramError(problems)
+    seen_levels: set[str] = set()
+    seen_lines: set[str] = set()
+    clean_levels = [_check_level(level, f"levels[{index}]", seen_levels, seen_lines, problems)
+                    for index, level in enumerate(levels, start=1)]
+    missing = [code for code in LEVELS if code not in seen_levels]
+    if missing:
+        problems.append(f"levels: faltan los niveles {', '.join(missing)}")
+    if problems:
+        raise ProgramError(problems)
+    warnings = _target_warnings(clean_levels)
     return {"year": year, "title": str(data.get("title") or f"Programa {year}"), "levels": clean_levels}, warnings
 
 
@@ -185,23 +198,40 @@ def load_program(data: dict, *, actor=None) -> LoadResult:
             action_line.schedule = line["schedule"]
             action_line.description = line["description"]
             action_line.position = line_position
-    for code, action_line in existing_lines.items():
-        if code not in wanted_lines:
-            from crm.events.models import Activity, PartnerRequest
-
-            used = db.session.scalar(select(Activity.id).where(Activity.action_line_id == action_line.id).limit(1)) or \
-                db.session.scalar(select(PartnerRequest.id).where(PartnerRequest.action_line_id == action_line.id).limit(1))
-            if used:
-                db.session.rollback()
-                raise ProgramError([f"{code}: la línea de acción tiene actividades o gestiones registradas y no "
-                                    "puede quitarse del programa"])
-            db.session.delete(action_line)
+    db.session.flush()
+    _remove_lines({code: line for code, line in existing_lines.items() if code not in wanted_lines})
     for code, component in existing.items():
         if code not in {lv["code"] for lv in clean["levels"]}:
             db.session.delete(component)
     audit.record(actor, "program.load", program, {"year": program.year, "warnings": warnings})
     db.session.commit()
     return LoadResult(program=program, warnings=warnings, created=created)
+
+
+def _remove_lines(lines: dict[str, ActionLine]) -> None:
+    """Deletes the action lines the program no longer has. The records of the domains above (activities,
+    requests) refer to action lines by foreign keys without ON DELETE action, so the database refuses to
+    delete a line still in use: then the whole load is rolled back."""
+    for code, line in lines.items():
+        db.session.delete(line)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            raise ProgramError([f"{code}: la línea de acción tiene actividades o gestiones registradas y no "
+                                "puede quitarse del programa"]) from None
+
+
+def program_as_data(program: ProgramYear) -> dict:
+    """The stored program in the shape of a program file (to check it again with validate_program)."""
+    return {
+        "year": program.year, "title": program.title,
+        "levels": [{
+            "code": c.code, "name": c.name, "kind": c.kind, "target": c.target,
+            "action_lines": [{"code": line.code, "target": line.target, "schedule": line.schedule}
+                             for line in c.action_lines],
+        } for c in program.components],
+    }
 
 
 def program_for_year(year: int) -> ProgramYear | None:

@@ -21,12 +21,6 @@ def show():
     year = year or (local_today().year if local_today().year in years else
                                                   (years[0] if years else None))
     program = services.program_for_year(year) if year else None
-    warnings = services.validate_program(_as_data(program))[1] if program else []
+    warnings = services.validate_program(services.program_as_data(program))[1] if program else []
     return render_template("program/show.html", program=program, years=years, months=MONTHS, warnings=warnings)
 
-
-def _as_data(program: ProgramYear) -> dict:
-    return {"year": program.year, "title": program.title, "levels": [
-        {"code": c.code, "kind": c.kind, "target": c.target, "name": c.name,
-         "action_lines": [{"code": a.code, "target": a.target, "schedule": a.schedule} for a in c.action_lines]}
-        for c in program.components]}

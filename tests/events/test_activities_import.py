@@ -7,7 +7,7 @@ from crm.contacts.models import Organization
 from crm.core.audit import AuditEntry
 from crm.core.errors import ImportProblems
 from crm.core.extensions import db
-from crm.events import services
+from crm.events.imports import pipeline
 from crm.events.models import Activity
 from tests.events.helpers import count, table, write_csv
 from tests.factories import load_program, make_activity, make_organization
@@ -21,7 +21,7 @@ def program(app):
 
 
 def run(tmp_path, rows, **kwargs):
-    return services.import_activities(table(tmp_path, [HEADER, *rows]), **kwargs)
+    return pipeline.import_activities(table(tmp_path, [HEADER, *rows]), **kwargs)
 
 
 def test_creates_activities_and_skips_them_on_a_second_import(program, tmp_path):
@@ -82,7 +82,7 @@ def test_every_problem_is_reported_by_row_and_nothing_is_written(program, tmp_pa
             ["2025-02-01", "", "", "", "", ""]]
     with pytest.raises(ImportProblems) as caught:
         run(tmp_path, rows)
-    problems = caught.value.problems
+    problems = [str(p) for p in caught.value.problems]
     assert [p for p in problems if p.startswith("row 2:")] == []
     assert any(p.startswith("row 3: fecha: ") for p in problems)
     assert any(p.startswith("row 4: fecha: ") for p in problems)
@@ -100,21 +100,21 @@ def test_the_code_must_belong_to_the_program_of_the_year_of_the_date(program, tm
     with pytest.raises(ImportProblems) as caught:
         run(tmp_path, [["2026-01-10", "AI2.2", "Sin programa 2026", "", "", ""]])
     assert len(caught.value.problems) == 1
-    assert caught.value.problems[0].startswith("row 2: accion: ")
-    assert "2026" in caught.value.problems[0]
+    assert str(caught.value.problems[0]).startswith("row 2: accion: ")
+    assert "2026" in str(caught.value.problems[0])
 
 
 def test_unknown_and_missing_columns_are_reported_on_row_1(program, tmp_path):
     with pytest.raises(ImportProblems) as caught:
-        services.import_activities(table(tmp_path, [["fecha", "titulo", "lugar"], ["2025-01-01", "x", "y"]]))
-    problems = caught.value.problems
+        pipeline.import_activities(table(tmp_path, [["fecha", "titulo", "lugar"], ["2025-01-01", "x", "y"]]))
+    problems = [str(p) for p in caught.value.problems]
     assert "row 1: lugar: columna desconocida; las columnas son: fecha, accion, titulo, tipo, modalidad, " \
            "organizaciones" in problems
     assert any(p.startswith("row 1: accion: ") for p in problems)
 
 
 def test_header_names_ignore_case_and_accents(program, tmp_path):
-    result = services.import_activities(table(tmp_path, [["Fecha", "Acción", "Título"],
+    result = pipeline.import_activities(table(tmp_path, [["Fecha", "Acción", "Título"],
                                                          ["2025-01-20", "AI2.2", "Boletín"]]))
     assert result.created == 1
 

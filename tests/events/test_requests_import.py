@@ -8,7 +8,7 @@ from crm.core.audit import AuditEntry
 from crm.core.errors import ImportProblems
 from crm.core.extensions import db
 from crm.core.text import fold
-from crm.events import services
+from crm.events.imports import pipeline
 from crm.events.models import PartnerRequest
 from tests.events.helpers import count, table, write_csv
 from tests.factories import load_program, make_organization
@@ -22,7 +22,7 @@ def program(app):
 
 
 def run(tmp_path, rows, **kwargs):
-    return services.import_requests(table(tmp_path, [HEADER, *rows]), **kwargs)
+    return pipeline.import_requests(table(tmp_path, [HEADER, *rows]), **kwargs)
 
 
 def requests():
@@ -89,7 +89,7 @@ def test_every_problem_is_reported_by_row_and_nothing_is_written(program, tmp_pa
             ["", "", "", "", ""] + ["x"]]
     with pytest.raises(ImportProblems) as caught:
         run(tmp_path, rows)
-    problems = caught.value.problems
+    problems = [str(p) for p in caught.value.problems]
     assert not [p for p in problems if p.startswith("row 2:")]
     assert any(p.startswith("row 3: atendida: ") for p in problems)
     assert any(p.startswith("row 4: recibida: ") for p in problems)

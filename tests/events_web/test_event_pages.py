@@ -95,3 +95,25 @@ def test_staff_adds_a_foreign_visitor_to_a_program(client, login_as):
     assert client.post("/observacion/pj2025/participantes", data={"email": "nadie@example.com", "role": "observer"},
                        follow_redirects=True).status_code == 200
     assert db.session.scalar(select(func.count(Participant.id))) == 1
+
+
+def test_activity_and_program_pages_link_their_surveys_and_show_who_answered(client, login_as):
+    from surveys.models import Response
+    from tests.factories import make_survey
+
+    activity = make_activity("AI3.1")
+    workshop = make_survey(title="Satisfacción del taller", activity_id=activity.id)
+    answered, silent = make_person("Ana", "Ríos"), make_person("Beto", "Luna")
+    program = ObservationProgram(code="pp2025", name="Consulta 2025")
+    program.participants.extend([Participant(person_id=answered.id), Participant(person_id=silent.id)])
+    db.session.add(program)
+    db.session.commit()
+    survey = make_survey(title="Encuesta de observación", observation_program_id=program.id)
+    db.session.add(Response(survey_id=survey.id, person_id=answered.id, channel="import"))
+    db.session.commit()
+    login_as("staff")
+    page = client.get(f"/actividades/{activity.id}").get_data(as_text=True)
+    assert f'<a href="/encuestas/{workshop.id}">Satisfacción del taller</a>' in page
+    page = client.get("/observacion/pp2025").get_data(as_text=True)
+    assert "encuestas: Encuesta de observación" in page
+    assert page.count("Respondió") == 1

@@ -8,7 +8,7 @@ import pytest
 
 from crm.core.tabular import read_table
 from crm.core.timeutil import local_today
-from crm.events import services as events
+from crm.events.imports import pipeline as events
 from crm.indicators.reports import COLUMNS
 from tests.events.helpers import table
 from tests.factories import load_program

@@ -1,4 +1,5 @@
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -79,3 +80,42 @@ def test_cli_program_load_bad_file_exits_1(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["program", "load", str(path)])
     assert result.exit_code == 1
     assert "no es YAML/JSON válido" in result.output
+
+
+def _without_line(code: str) -> dict:
+    data = services.read_program_file(None)
+    for level in data["levels"]:
+        level["action_lines"] = [line for line in level.get("action_lines") or [] if line["code"] != code]
+    return data
+
+
+def test_an_unused_action_line_leaves_the_program(app):
+    services.load_program(services.read_program_file(None))
+    services.load_program(_without_line("AI2.2"))
+    assert services.action_line_by_code(2025, "AI2.2") is None
+    assert db.session.scalar(select(func.count(ActionLine.id))) == 22
+
+
+@pytest.mark.parametrize("record", ["activity", "request"])
+def test_an_action_line_in_use_stays_and_nothing_is_written(app, record):
+    from crm.events.models import PartnerRequest
+    from tests.factories import make_activity, make_organization
+
+    services.load_program(services.read_program_file(None))
+    if record == "activity":
+        make_activity("AI2.2")
+        code = "AI2.2"
+    else:
+        line = services.action_line_by_code(2025, "AI1.1")
+        db.session.add(PartnerRequest(received_on=date(2025, 3, 1), requester_id=make_organization().id,
+                                      subject="Apoyo", subject_key="apoyo", action_line_id=line.id))
+        db.session.commit()
+        code = "AI1.1"
+    data = _without_line(code)
+    data["title"] = "Otro título"
+    with pytest.raises(services.ProgramError) as info:
+        services.load_program(data)
+    assert info.value.problems == [f"{code}: la línea de acción tiene actividades o gestiones registradas y no "
+                                   "puede quitarse del programa"]
+    assert services.action_line_by_code(2025, code) is not None
+    assert services.program_for_year(2025).title != "Otro título"

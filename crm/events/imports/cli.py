@@ -4,11 +4,10 @@ import click
 from flask.cli import AppGroup
 
 from crm.core.cli import ACTOR, run_import
-from crm.events import services
+from crm.events.imports import pipeline
 
 activities_cli = AppGroup("activities", help="Actividades realizadas.")
 requests_cli = AppGroup("requests", help="Gestiones recibidas de organismos.")
-
 
 
 def _run_import(function, file: str, dry_run: bool, counts) -> None:
@@ -28,7 +27,7 @@ def _run_import(function, file: str, dry_run: bool, counts) -> None:
 @click.option("--dry-run", is_flag=True, help="Valida y muestra el informe sin escribir nada.")
 def import_activities(file: str, dry_run: bool) -> None:
     """Importa actividades realizadas desde un CSV o XLSX (fecha, accion, titulo, tipo, modalidad, organizaciones)."""
-    _run_import(services.import_activities, file, dry_run,
+    _run_import(pipeline.import_activities, file, dry_run,
                 lambda r: f"created {r.created}, skipped {r.skipped}")
 
 
@@ -37,5 +36,5 @@ def import_activities(file: str, dry_run: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Valida y muestra el informe sin escribir nada.")
 def import_requests(file: str, dry_run: bool) -> None:
     """Importa gestiones desde un CSV o XLSX (recibida, atendida, solicitante, asunto, accion)."""
-    _run_import(services.import_requests, file, dry_run,
+    _run_import(pipeline.import_requests, file, dry_run,
                 lambda r: f"created {r.created}, updated {r.updated}, skipped {r.skipped}")

@@ -1,0 +1,75 @@
+"""The activities and requests imports (CONTRACTS.md, "Activities file" and "Requests file").
+
+Each file is read (crm.events.imports.rows) and checked against what is stored, which gives the plan of
+the import (crm.events.imports.plan); when no row has a problem and this is not a dry run, the plan is
+written in one transaction (crm.events.imports.write), or nothing is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crm.core import audit
+from crm.core.extensions import db
+from crm.core.tabular import Table
+from crm.events.imports.plan import plan_activities, plan_requests
+from crm.events.imports.write import Progress, write_activities, write_requests
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    organizations_created: int = 0
+
+
+def import_activities(table: Table, *, dry_run: bool = False, actor=None, source: str = "",
+                      progress: Progress | None = None) -> ImportResult:
+    """Validates every row, then creates the new activities in one transaction.
+
+    Raises ImportProblems (nothing written) when any row is invalid. `progress(n)` is called while writing,
+    n new activities at a time (every 1000 and the rest).
+    """
+    plan = plan_activities(table)
+    result = ImportResult(created=len(plan.new), skipped=plan.skipped,
+                          organizations_created=len(plan.organizations.new_organizations))
+    if dry_run:
+        db.session.rollback()
+        return result
+    try:
+        write_activities(plan, progress)
+        audit.record(actor, "activities.import", None, {
+            "file": source, "created": result.created, "skipped": result.skipped,
+            "organizations_created": result.organizations_created,
+        })
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
+
+
+def import_requests(table: Table, *, dry_run: bool = False, actor=None, source: str = "",
+                    progress: Progress | None = None) -> ImportResult:
+    """Validates every row, then creates new requests and fills attention dates, in one transaction.
+
+    `progress(n)` is called while writing, n new or updated requests at a time (every 1000 and the rest).
+    """
+    plan = plan_requests(table)
+    result = ImportResult(created=len(plan.new), updated=len(plan.updates), skipped=plan.skipped,
+                          organizations_created=len(plan.organizations.new_organizations))
+    if dry_run:
+        db.session.rollback()
+        return result
+    try:
+        write_requests(plan, progress)
+        audit.record(actor, "requests.import", None, {
+            "file": source, "created": result.created, "updated": result.updated, "skipped": result.skipped,
+            "organizations_created": result.organizations_created,
+        })
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
