@@ -7,7 +7,7 @@ Builds a SQLite database through the real migrations with one survey of eight an
 (three select_one, one select_multiple, integer, decimal, date, text) and N responses with their answers
 (SQLAlchemy Core executemany, one transaction). Then, per format:
 
-- platform: surveys.responses.imports.export_responses(survey, path): the service behind the staff download and
+- platform: surveys.responses.export.export_responses(survey, path): the service behind the staff download and
   the CLI (queries, one row per response in local time, formula neutralisation, write, audit entry);
 - floor: pandas writing a DataFrame that holds the same table (the platform's own rows, built before the
   clock starts): DataFrame.to_csv, and DataFrame.to_excel with the same engine (openpyxl).
@@ -93,7 +93,7 @@ def build(db, responses: int, seed: int = 11) -> int:
 
 def platform_export(db, survey_id: int, path: Path) -> int:
     from surveys.models import Survey
-    from surveys.responses.imports import export_responses
+    from surveys.responses.export import export_responses
 
     try:
         return export_responses(db.session.get(Survey, survey_id), path)
@@ -106,7 +106,7 @@ def the_frame(db, survey_id: int):
     import pandas as pd
 
     from surveys.models import Survey
-    from surveys.responses.imports import export_rows
+    from surveys.responses.export import export_rows
 
     header, rows = export_rows(db.session.get(Survey, survey_id))
     frame = pd.DataFrame(list(rows), columns=header)

@@ -48,7 +48,7 @@ class Survey(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     # bumped by every change to the questions or choices (surveys.builder.questions, XLSForm import), so that
-    # per-process caches of the question definitions (surveys.respond.submission) notice edits
+    # per-process caches of the question definitions (surveys.respond.questions) notice edits
     questions_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     questions: Mapped[list[Question]] = relationship(

@@ -17,10 +17,11 @@ from crm.core.errors import DomainError
 from crm.core.extensions import db
 from crm.core.timeutil import utcnow
 from surveys.models import Choice, Invitation, Question, Survey
-from surveys.xlsform.reader import ChoiceDef, FormDefinition, QuestionDef
+from surveys.xlsform.model import ChoiceDef, FormDefinition, QuestionDef
 
 COMPONENTS = ("AI3", "AI5", "AI6")
 MAX_CODE = 80
+STATES = {"draft": "Borrador", "open": "Abierta", "closed": "Cerrada"}  # as the pages name them
 
 
 class SurveyError(DomainError):

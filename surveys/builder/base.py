@@ -15,7 +15,7 @@ from crm.core.extensions import db
 from surveys import services
 from surveys.models import Answer, Question, Survey
 from surveys.models import Response as SurveyResponse
-from surveys.xlsform.reader import MAX_NAME, is_valid_name
+from surveys.xlsform.model import MAX_NAME, is_valid_name
 
 MAX_LABEL = 1000
 MAX_CHOICE_LABEL = 300
@@ -54,7 +54,6 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind("section", "Sección", "begin_group", help="Agrupa preguntas bajo un título."),
 )}
 SELECT_TYPES = ("select_one", "select_multiple")
-ANSWERABLE = ("select_one", "select_multiple", "text", "integer", "decimal", "date")
 
 # Presets: (code, {lang: label}, positive)
 SCALES: dict[str, tuple[str, list[tuple[str, dict[str, str], bool]]]] = {

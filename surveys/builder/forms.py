@@ -1,4 +1,4 @@
-"""Forms of the survey builder and of the invitations (CSRF on every POST; plain HTML, no JavaScript)."""
+"""Forms of the survey builder (CSRF on every POST; plain HTML, no JavaScript)."""
 
 from __future__ import annotations
 
@@ -18,13 +18,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from surveys.builder.questions import KINDS, SCALES
+from surveys.builder.base import KINDS, SCALES
 from surveys.builder.templates import TEMPLATES
 from surveys.forms import COMPONENT_CHOICES
 
 LANGUAGE_CHOICES = [("es", "Español"), ("es,en", "Español e inglés")]
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-DATETIME_MSG = "Escriba una fecha y hora válidas."
 
 
 def _optional_int(value):
@@ -96,11 +95,3 @@ class QuestionForm(FlaskForm):
     more = SubmitField("Añadir filas de opciones")
     submit = SubmitField("Guardar pregunta")
 
-
-class InviteForm(FlaskForm):
-    """The POST of an invitation run; the selection travels in hidden fields read by Selection.from_args."""
-
-    note = TextAreaField("Mensaje adicional (opcional)", validators=[Optional(), Length(max=2000)],
-                         description="Texto simple que se añade al correo.")
-    send = SubmitField("Enviar invitaciones por correo")
-    links = SubmitField("Descargar enlaces personales (CSV)")

@@ -1,6 +1,7 @@
-"""Building a survey on the web: settings, questions, choices, sections, order, duplicates.
+"""Building a survey on the web: its questions, choices, sections and their order (a new survey, its
+settings and duplicates: surveys.builder.settings; the vocabulary: surveys.builder.base).
 
-Plain functions over the models (the routes in surveys/manage_builder.py parse the forms and call these).
+Plain functions over the models (the routes in surveys/builder/views.py parse the forms and call these).
 They own the transaction and raise BuilderError (a Spanish message for the user) when a rule is broken.
 
 The rule that protects stored answers: once a question has answers its type and code cannot change and it
@@ -11,50 +12,30 @@ indicator flags and the positive marks can always be corrected, and new question
 from __future__ import annotations
 
 from crm.core.extensions import db
-from surveys import services
-from surveys.builder.base import (  # the vocabulary, re-exported for the routes and tests
-    ANSWERABLE,
+from surveys.builder.base import (
     BUILDER_LANGUAGES,
     KINDS,
-    LANGUAGE_SETS,
     MAX_CHOICE_LABEL,
     MAX_LABEL,
-    MAX_TITLE,
-    SCALES,
     SELECT_TYPES,
-    YES_NO,
     BuilderError,
     ChoiceData,
     Kind,
     QuestionData,
-    SurveySettings,
     answered_choice_ids,
-    answered_question_ids,
     balanced_groups,
     clean_text,
     clean_texts,
     commit_change,
-    has_responses,
     is_answered,
-    kind_label,
-    kind_of,
     name_from,
     name_problem,
     preset_choices,
     renumber,
     unique_name,
 )
-from surveys.builder.settings import create_blank, duplicate, settings_of, update_settings
 from surveys.models import Choice, Question, Survey
-from surveys.xlsform.reader import MAX_NAME
-
-__all__ = [  # the builder's public surface (routes, templates and tests use `builder.X`)
-    "ANSWERABLE", "BUILDER_LANGUAGES", "KINDS", "LANGUAGE_SETS", "MAX_TITLE", "SCALES", "SELECT_TYPES", "YES_NO",
-    "BuilderError", "ChoiceData", "Kind", "QuestionData", "SurveySettings", "add_question", "answered_choice_ids",
-    "answered_question_ids", "create_blank", "delete_question", "depths", "duplicate", "has_responses",
-    "is_answered", "kind_label", "kind_of", "move_question", "preset_choices", "section_titles", "services",
-    "settings_of", "update_question", "update_settings",
-]
+from surveys.xlsform.model import MAX_NAME
 
 # --------------------------------------------------------------------------- questions
 

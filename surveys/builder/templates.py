@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from surveys import services
-from surveys.builder.questions import SCALES, YES_NO
+from surveys.builder.base import SCALES, YES_NO
 from surveys.models import Survey
-from surveys.xlsform.reader import ChoiceDef, FormDefinition, QuestionDef
+from surveys.xlsform.model import ChoiceDef, FormDefinition, QuestionDef
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,37 @@ from crm.auth.permissions import permission_required
 from crm.contacts.forms import ConfirmForm
 from crm.core.extensions import db
 from crm.events.models import Activity, ObservationProgram
-from surveys.builder import questions as builder
-from surveys.builder import templates as templates_lib
+from surveys import services
+from surveys.blueprints import surveys_bp
+from surveys.builder.base import (
+    KINDS,
+    SCALES,
+    SELECT_TYPES,
+    BuilderError,
+    ChoiceData,
+    QuestionData,
+    SurveySettings,
+    answered_choice_ids,
+    answered_question_ids,
+    has_responses,
+    is_answered,
+    kind_label,
+    kind_of,
+    preset_choices,
+)
 from surveys.builder.forms import QuestionForm, SurveyForm, TemplateForm
-from surveys.manage.views import STATES, bp
+from surveys.builder.questions import (
+    add_question,
+    delete_question,
+    depths,
+    move_question,
+    section_titles,
+    update_question,
+)
+from surveys.builder.settings import create_blank, duplicate, settings_of, update_settings
+from surveys.builder.templates import TEMPLATES, create_from_template
 from surveys.models import Question, Survey
-from surveys.respond import submission
+from surveys.respond.form import build_form
 
 BLANK_ROWS = 3
 
@@ -42,8 +67,8 @@ def _fill_links(form: SurveyForm) -> None:
     form.program.choices = [("", "Ninguno")] + [(str(p.id), p.name[:120]) for p in programs]
 
 
-def _settings(form: SurveyForm) -> builder.SurveySettings:
-    return builder.SurveySettings(
+def _settings(form: SurveyForm) -> SurveySettings:
+    return SurveySettings(
         title_es=form.title_es.data or "", title_en=form.title_en.data or "", languages=form.languages.data or "es",
         anonymous=bool(form.anonymous.data), component_code=form.component.data or None, year=form.year.data,
         activity_id=form.activity.data, observation_program_id=form.program.data, opens_at=form.opens_at.data,
@@ -52,7 +77,7 @@ def _settings(form: SurveyForm) -> builder.SurveySettings:
 
 # --------------------------------------------------------------------------- new survey, settings
 
-@bp.route("/nueva", methods=["GET", "POST"])
+@surveys_bp.route("/nueva", methods=["GET", "POST"])
 @permission_required("manage_surveys")
 def builder_new():
     form = SurveyForm()
@@ -60,8 +85,8 @@ def builder_new():
     template_form = TemplateForm(formdata=None)
     if form.validate_on_submit():
         try:
-            survey = builder.create_blank(_settings(form), actor=current_user)
-        except builder.BuilderError as exc:
+            survey = create_blank(_settings(form), actor=current_user)
+        except BuilderError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
@@ -69,20 +94,20 @@ def builder_new():
             return redirect(url_for(".builder_questions", survey_id=survey.id))
     status = 422 if request.method == "POST" else 200
     return render_template("surveys/builder/new.html", form=form, template_form=template_form,
-                           templates=templates_lib.TEMPLATES), status
+                           templates=TEMPLATES), status
 
 
-@bp.post("/nueva/plantilla")
+@surveys_bp.post("/nueva/plantilla")
 @permission_required("manage_surveys")
 def builder_from_template():
     template_form = TemplateForm()
     if template_form.validate_on_submit():
         try:
-            survey = templates_lib.create_from_template(
+            survey = create_from_template(
                 template_form.template.data, component_code=template_form.component.data or None,
                 year=template_form.year.data, anonymous=bool(template_form.anonymous.data),
                 title=template_form.title.data or "", actor=current_user)
-        except builder.services.SurveyError as exc:
+        except services.SurveyError as exc:
             db.session.rollback()
             template_form.form_errors.append(str(exc))
         else:
@@ -92,15 +117,15 @@ def builder_from_template():
     form = SurveyForm(formdata=None)
     _fill_links(form)
     return render_template("surveys/builder/new.html", form=form, template_form=template_form,
-                           templates=templates_lib.TEMPLATES), 422
+                           templates=TEMPLATES), 422
 
 
-@bp.route("/<int:survey_id>/editar", methods=["GET", "POST"])
+@surveys_bp.route("/<int:survey_id>/editar", methods=["GET", "POST"])
 @permission_required("manage_surveys")
 def builder_settings(survey_id: int):
     survey = _survey(survey_id)
     if request.method == "GET":
-        current = builder.settings_of(survey)
+        current = settings_of(survey)
         form = SurveyForm(formdata=None, title_es=current.title_es, title_en=current.title_en,
                           languages=current.languages, anonymous=current.anonymous,
                           component=current.component_code or "", year=current.year, activity=current.activity_id,
@@ -111,8 +136,8 @@ def builder_settings(survey_id: int):
     _fill_links(form)
     if form.validate_on_submit():
         try:
-            builder.update_settings(survey, _settings(form), actor=current_user)
-        except builder.BuilderError as exc:
+            update_settings(survey, _settings(form), actor=current_user)
+        except BuilderError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
@@ -120,33 +145,33 @@ def builder_settings(survey_id: int):
             return redirect(url_for(".builder_questions", survey_id=survey.id))
     status = 422 if request.method == "POST" else 200
     return render_template("surveys/builder/settings.html", survey=survey, form=form,
-                           responses=builder.has_responses(survey)), status
+                           responses=has_responses(survey)), status
 
 
 # --------------------------------------------------------------------------- questions
 
-@bp.get("/<int:survey_id>/preguntas")
+@surveys_bp.get("/<int:survey_id>/preguntas")
 @permission_required("manage_surveys")
 def builder_questions(survey_id: int):
     survey = _survey(survey_id)
     questions = sorted(survey.questions, key=lambda q: (q.position, q.id))
     return render_template("surveys/builder/questions.html", survey=survey, questions=questions,
-                           answered=builder.answered_question_ids(survey), responses=builder.has_responses(survey),
-                           depths=builder.depths(survey), section_titles=builder.section_titles(survey),
-                           kinds=builder.KINDS, kind_label=builder.kind_label, states=STATES, confirm=ConfirmForm())
+                           answered=answered_question_ids(survey), responses=has_responses(survey),
+                           depths=depths(survey), section_titles=section_titles(survey),
+                           kinds=KINDS, kind_label=kind_label, states=services.STATES, confirm=ConfirmForm())
 
 
-def _question_data(form: QuestionForm, kind: str) -> builder.QuestionData:
+def _question_data(form: QuestionForm, kind: str) -> QuestionData:
     choices = []
     for row in form.choices:
         if row.form.remove.data:
             continue
         raw_id = (row.form.choice_id.data or "").strip()
-        choices.append(builder.ChoiceData(
+        choices.append(ChoiceData(
             id=int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 10 else None, name=row.form.code.data or "",
             labels={"es": row.form.label_es.data or "", "en": row.form.label_en.data or ""},
             positive=bool(row.form.positive.data)))
-    return builder.QuestionData(
+    return QuestionData(
         kind=kind, name=form.name.data or "", labels={"es": form.label_es.data or "", "en": form.label_en.data or ""},
         hints={"es": form.hint_es.data or "", "en": form.hint_en.data or ""}, required=bool(form.required.data),
         indicator=bool(form.indicator.data), choices=choices, scale=form.scale.data or "calificacion")
@@ -160,21 +185,21 @@ def _add_blank_rows(form: QuestionForm, count: int = BLANK_ROWS) -> None:
 
 
 def _render_question(survey: Survey, form: QuestionForm, question: Question | None, status: int = 200):
-    kind = form.kind.data if form.kind.data in builder.KINDS else "single"
-    is_select = builder.KINDS[kind].type in builder.SELECT_TYPES
+    kind = form.kind.data if form.kind.data in KINDS else "single"
+    is_select = KINDS[kind].type in SELECT_TYPES
     if is_select and not any(not (row.form.code.data or row.form.label_es.data) for row in form.choices):
         _add_blank_rows(form, 2)
-    answered = question is not None and builder.is_answered(question)
-    used = {str(cid) for cid in builder.answered_choice_ids(question)} if answered else set()
+    answered = question is not None and is_answered(question)
+    used = {str(cid) for cid in answered_choice_ids(question)} if answered else set()
     if kind != "section":
         form.kind.choices = [(key, label) for key, label in form.kind.choices if key != "section"]
     return render_template("surveys/builder/question.html", survey=survey, form=form, question=question, kind=kind,
-                           kinds=builder.KINDS, is_select=is_select, answered=answered, used_choices=used,
-                           responses=builder.has_responses(survey), scales=builder.SCALES), status
+                           kinds=KINDS, is_select=is_select, answered=answered, used_choices=used,
+                           responses=has_responses(survey), scales=SCALES), status
 
 
 def _handle_question(survey: Survey, form: QuestionForm, question: Question | None):
-    kind = form.kind.data if form.kind.data in builder.KINDS else ""
+    kind = form.kind.data if form.kind.data in KINDS else ""
     if form.more.data:  # "add rows": show the form again with more empty options
         _add_blank_rows(form)
         return _render_question(survey, form, question)
@@ -183,10 +208,10 @@ def _handle_question(survey: Survey, form: QuestionForm, question: Question | No
     data = _question_data(form, kind)
     try:
         if question is None:
-            saved = builder.add_question(survey, data, actor=current_user)
+            saved = add_question(survey, data, actor=current_user)
         else:
-            saved = builder.update_question(question, data, actor=current_user)
-    except builder.BuilderError as exc:
+            saved = update_question(question, data, actor=current_user)
+    except BuilderError as exc:
         db.session.rollback()
         form.form_errors.append(str(exc))
         return _render_question(survey, form, question, 422)
@@ -194,18 +219,18 @@ def _handle_question(survey: Survey, form: QuestionForm, question: Question | No
     return redirect(url_for(".builder_questions", survey_id=survey.id) + f"#q-{saved.id}")
 
 
-@bp.route("/<int:survey_id>/preguntas/nueva", methods=["GET", "POST"])
+@surveys_bp.route("/<int:survey_id>/preguntas/nueva", methods=["GET", "POST"])
 @permission_required("manage_surveys")
 def builder_question_new(survey_id: int):
     survey = _survey(survey_id)
     if request.method == "POST":
         return _handle_question(survey, QuestionForm(), None)
     kind = request.args.get("tipo", "single")
-    kind = kind if kind in builder.KINDS else "single"
+    kind = kind if kind in KINDS else "single"
     scale = request.args.get("escala", "calificacion")
-    scale = scale if scale in builder.SCALES else "calificacion"
+    scale = scale if scale in SCALES else "calificacion"
     form = QuestionForm(formdata=None, kind=kind, scale=scale)
-    for choice in builder.preset_choices(kind, scale):
+    for choice in preset_choices(kind, scale):
         form.choices.append_entry({"code": choice.name, "label_es": choice.labels.get("es", ""),
                                    "label_en": choice.labels.get("en", ""), "positive": choice.positive})
     if kind in ("single", "multiple"):
@@ -215,7 +240,7 @@ def builder_question_new(survey_id: int):
     return _render_question(survey, form, None)
 
 
-@bp.route("/<int:survey_id>/preguntas/<int:question_id>", methods=["GET", "POST"])
+@surveys_bp.route("/<int:survey_id>/preguntas/<int:question_id>", methods=["GET", "POST"])
 @permission_required("manage_surveys")
 def builder_question_edit(survey_id: int, question_id: int):
     survey = _survey(survey_id)
@@ -225,7 +250,7 @@ def builder_question_edit(survey_id: int, question_id: int):
     if request.method == "POST":
         return _handle_question(survey, QuestionForm(), question)
     labels, hints = question.labels or {}, question.hints or {}
-    form = QuestionForm(formdata=None, kind=builder.kind_of(question), name=question.name or "",
+    form = QuestionForm(formdata=None, kind=kind_of(question), name=question.name or "",
                         label_es=labels.get("es", ""), label_en=labels.get("en", ""), hint_es=hints.get("es", ""),
                         hint_en=hints.get("en", ""), required=question.required, indicator=question.indicator)
     for choice in question.choices:
@@ -235,7 +260,7 @@ def builder_question_edit(survey_id: int, question_id: int):
     return _render_question(survey, form, question)
 
 
-@bp.post("/<int:survey_id>/preguntas/<int:question_id>/mover")
+@surveys_bp.post("/<int:survey_id>/preguntas/<int:question_id>/mover")
 @permission_required("manage_surveys")
 def builder_question_move(survey_id: int, question_id: int):
     survey = _survey(survey_id)
@@ -246,14 +271,14 @@ def builder_question_move(survey_id: int, question_id: int):
     if direction is None:
         abort(400)
     try:
-        builder.move_question(question, direction, actor=current_user)
-    except builder.BuilderError as exc:
+        move_question(question, direction, actor=current_user)
+    except BuilderError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
     return redirect(url_for(".builder_questions", survey_id=survey.id) + f"#q-{question.id}")
 
 
-@bp.post("/<int:survey_id>/preguntas/<int:question_id>/eliminar")
+@surveys_bp.post("/<int:survey_id>/preguntas/<int:question_id>/eliminar")
 @permission_required("manage_surveys")
 def builder_question_delete(survey_id: int, question_id: int):
     survey = _survey(survey_id)
@@ -262,8 +287,8 @@ def builder_question_delete(survey_id: int, question_id: int):
         abort(400)
     name = question.name or ""
     try:
-        builder.delete_question(question, actor=current_user)
-    except builder.BuilderError as exc:
+        delete_question(question, actor=current_user)
+    except BuilderError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
     else:
@@ -273,26 +298,24 @@ def builder_question_delete(survey_id: int, question_id: int):
 
 # --------------------------------------------------------------------------- duplicate, preview
 
-@bp.post("/<int:survey_id>/duplicar")
+@surveys_bp.post("/<int:survey_id>/duplicar")
 @permission_required("manage_surveys")
 def builder_duplicate(survey_id: int):
     survey = _survey(survey_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    copy = builder.duplicate(survey, actor=current_user)
+    copy = duplicate(survey, actor=current_user)
     flash(f"Se creó una copia en borrador con el código {copy.code}; no tiene respuestas ni invitaciones.", "success")
     return redirect(url_for(".builder_questions", survey_id=copy.id))
 
 
-@bp.get("/<int:survey_id>/vista-previa")
+@surveys_bp.get("/<int:survey_id>/vista-previa")
 @permission_required("manage_surveys")
 def builder_preview(survey_id: int):
     survey = _survey(survey_id)
     languages = list(survey.languages or ["es"])
     lang = request.args.get("lang", "")
     lang = lang if lang in languages else (survey.default_language or "es")
-    form = submission.build_form(survey, lang)
+    form = build_form(survey, lang)
     return render_template("surveys/builder/preview.html", survey=survey, form=form, lang=lang, languages=languages)
 
-
-from surveys.invitations import views as manage_invitations  # noqa: E402,F401  (invitation routes on this blueprint)

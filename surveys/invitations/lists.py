@@ -1,6 +1,6 @@
 """Who can be invited to a survey: the selections (a network, a filtered contacts list, an activity's
 attendees, an observation program's participants), who is left out and why, the preview and the statuses.
-The sending itself is in surveys/invitations.py."""
+The sending itself is in surveys/invitations/sending.py."""
 
 from __future__ import annotations
 

@@ -31,30 +31,14 @@ from crm.core.extensions import db
 from crm.core.tabular import Verbatim, csv_bytes
 from crm.core.timeutil import to_local, utcnow
 from surveys import services
-from surveys.invitations.lists import (  # re-exported: the routes and tests use `invitations.X`
-    ACCREDITATION,
+from surveys.invitations.lists import (
     LINK_HEADER,
-    PROGRAM_ROLES,
-    REASONS,
     REMINDER_INTERVAL,
-    SOURCES,
-    STATUSES,
     WHATSAPP_NOTE,
-    InvitationError,
     Outcome,
-    Preview,
-    Selection,
     invitations_by_person,
     not_invitable,
-    preview,
-    select_people,
-    status_counts,
-    status_label,
 )
-
-__all__ = ["ACCREDITATION", "LINK_HEADER", "PROGRAM_ROLES", "REASONS", "REMINDER_INTERVAL", "SOURCES", "STATUSES",
-           "InvitationError", "Outcome", "Preview", "Selection", "compose", "links_file", "preview",
-           "select_people", "send_email_invitations", "send_reminders", "status_counts", "status_label"]
 from surveys.models import Invitation, Survey
 
 

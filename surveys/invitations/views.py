@@ -16,9 +16,22 @@ from crm.contacts.models import Person
 from crm.core.extensions import db
 from crm.core.pagination import paginate
 from crm.events.models import Activity, ObservationProgram
-from surveys.builder.forms import InviteForm
-from surveys.invitations import sending as invitations
-from surveys.manage.views import bp
+from surveys.blueprints import surveys_bp
+from surveys.invitations.forms import InviteForm
+from surveys.invitations.lists import (
+    ACCREDITATION,
+    PROGRAM_ROLES,
+    REASONS,
+    SOURCES,
+    STATUSES,
+    InvitationError,
+    Outcome,
+    Selection,
+    preview,
+    select_people,
+    status_counts,
+)
+from surveys.invitations.sending import links_file, send_email_invitations, send_reminders
 from surveys.models import Invitation, Survey
 
 
@@ -26,12 +39,12 @@ def _survey(survey_id: int) -> Survey:
     return db.get_or_404(Survey, survey_id)
 
 
-def _default_selection(survey: Survey) -> invitations.Selection:
+def _default_selection(survey: Survey) -> Selection:
     if survey.observation_program_id:
-        return invitations.Selection(source="programa", program_id=survey.observation_program_id)
+        return Selection(source="programa", program_id=survey.observation_program_id)
     if survey.activity_id:
-        return invitations.Selection(source="actividad", activity_id=survey.activity_id)
-    return invitations.Selection(source="red", network="rvc", membership_status="active")
+        return Selection(source="actividad", activity_id=survey.activity_id)
+    return Selection(source="red", network="rvc", membership_status="active")
 
 
 def _sending_problem(survey: Survey) -> str | None:
@@ -43,34 +56,34 @@ def _sending_problem(survey: Survey) -> str | None:
     return None
 
 
-@bp.get("/<int:survey_id>/invitar")
+@surveys_bp.get("/<int:survey_id>/invitar")
 @permission_required("manage_surveys")
 def invite(survey_id: int):
     survey = _survey(survey_id)
     chosen = "origen" in request.args
-    selection = invitations.Selection.from_args(request.args) if chosen else _default_selection(survey)
+    selection = Selection.from_args(request.args) if chosen else _default_selection(survey)
     summary = description = problem = None
     if chosen:
         try:
-            people, _, description = invitations.select_people(selection)
-        except invitations.InvitationError as exc:
+            people, _, description = select_people(selection)
+        except InvitationError as exc:
             problem = str(exc)
         else:
-            summary = invitations.preview(survey, people)
+            summary = preview(survey, people)
     activities = db.session.execute(select(Activity.id, Activity.date, Activity.title)
                                     .order_by(Activity.date.desc(), Activity.id.desc()).limit(300)).all()
     programs = db.session.execute(select(ObservationProgram.id, ObservationProgram.name)
                                   .order_by(ObservationProgram.election_date.desc())).all()
     return render_template(
         "surveys/builder/invite.html", survey=survey, selection=selection, chosen=chosen, summary=summary,
-        description=description, problem=problem, form=InviteForm(formdata=None), sources=invitations.SOURCES,
+        description=description, problem=problem, form=InviteForm(formdata=None), sources=SOURCES,
         networks=NETWORKS, membership_statuses=MEMBERSHIP_STATUSES, countries=country_choices(),
-        alcaldias=ALCALDIAS, activities=activities, programs=programs, roles=invitations.PROGRAM_ROLES,
-        accreditation=invitations.ACCREDITATION, sending_problem=_sending_problem(survey),
-        reasons=invitations.REASONS), (422 if problem else 200)
+        alcaldias=ALCALDIAS, activities=activities, programs=programs, roles=PROGRAM_ROLES,
+        accreditation=ACCREDITATION, sending_problem=_sending_problem(survey),
+        reasons=REASONS), (422 if problem else 200)
 
 
-def _flash_outcome(outcome: invitations.Outcome, what: str) -> None:
+def _flash_outcome(outcome: Outcome, what: str) -> None:
     text = f"{what}: {outcome.sent} enviada{'' if outcome.sent == 1 else 's'}"
     if outcome.created:
         text += f" ({outcome.created} {'invitación nueva' if outcome.created == 1 else 'invitaciones nuevas'})"
@@ -85,7 +98,7 @@ def _flash_outcome(outcome: invitations.Outcome, what: str) -> None:
               "enviar; la invitación quedó como rebotada y se reintentará en el próximo envío.", "warning")
 
 
-@bp.post("/<int:survey_id>/invitar")
+@surveys_bp.post("/<int:survey_id>/invitar")
 @permission_required("manage_surveys")
 def invite_run(survey_id: int):
     survey = _survey(survey_id)
@@ -93,28 +106,28 @@ def invite_run(survey_id: int):
     if not form.validate_on_submit():
         flash("El formulario caducó o el mensaje es demasiado largo; revíselo y envíelo de nuevo.", "danger")
         return redirect(url_for(".invite", survey_id=survey.id))
-    selection = invitations.Selection.from_args(request.form)
+    selection = Selection.from_args(request.form)
     back = url_for(".invite", survey_id=survey.id, **selection.as_args())
     try:
-        people, source, _ = invitations.select_people(selection)
-    except invitations.InvitationError as exc:
+        people, source, _ = select_people(selection)
+    except InvitationError as exc:
         flash(str(exc), "danger")
         return redirect(back)
     if form.links.data:
-        body, outcome = invitations.links_file(survey, people, source=source, actor=current_user)
+        body, outcome = links_file(survey, people, source=source, actor=current_user)
         return Response(body, mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{survey.code}-enlaces.csv"'})
     problem = _sending_problem(survey)
     if problem:
         flash(problem, "danger")
         return redirect(back)
-    outcome = invitations.send_email_invitations(survey, people, source=source, actor=current_user,
+    outcome = send_email_invitations(survey, people, source=source, actor=current_user,
                                                  note=form.note.data or "")
     _flash_outcome(outcome, "Invitaciones por correo")
     return redirect(url_for(".invitation_status", survey_id=survey_id))
 
 
-@bp.post("/<int:survey_id>/recordatorio")
+@surveys_bp.post("/<int:survey_id>/recordatorio")
 @permission_required("manage_surveys")
 def invite_remind(survey_id: int):
     survey = _survey(survey_id)
@@ -124,12 +137,12 @@ def invite_remind(survey_id: int):
     if problem:
         flash(problem.replace("invitaciones", "recordatorios"), "danger")
         return redirect(url_for(".invitation_status", survey_id=survey.id))
-    outcome = invitations.send_reminders(survey, actor=current_user)
+    outcome = send_reminders(survey, actor=current_user)
     _flash_outcome(outcome, "Recordatorios")
     return redirect(url_for(".invitation_status", survey_id=survey_id))
 
 
-@bp.get("/<int:survey_id>/invitaciones")
+@surveys_bp.get("/<int:survey_id>/invitaciones")
 @permission_required("manage_surveys")
 def invitation_status(survey_id: int):
     survey = _survey(survey_id)
@@ -137,9 +150,9 @@ def invitation_status(survey_id: int):
     query = (select(Invitation).where(Invitation.survey_id == survey.id)
              .options(selectinload(Invitation.person).selectinload(Person.emails))
              .order_by(Invitation.created_at.desc(), Invitation.id.desc()))
-    if status in invitations.STATUSES:
+    if status in STATUSES:
         query = query.where(Invitation.status == status)
     page = paginate(query, per_page=50)
     return render_template("surveys/builder/invitations.html", survey=survey, page=page,
-                           counts=invitations.status_counts(survey), statuses=invitations.STATUSES, status=status,
+                           counts=status_counts(survey), statuses=STATUSES, status=status,
                            confirm=ConfirmForm(), sending_problem=_sending_problem(survey))

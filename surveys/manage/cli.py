@@ -10,21 +10,24 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from crm.core.cli import ACTOR, run_import
-from crm.core.cli import fail as _fail
+from crm.core.cli import ACTOR, fail, run_import
 from crm.core.errors import DomainError
 from crm.core.tabular import TableError
+from surveys import services
+from surveys.responses.export import export_responses
+from surveys.responses.imports import import_responses
+from surveys.xlsform.model import XLSFormError
+from surveys.xlsform.reader import read_xlsform
+from surveys.xlsform.writer import write_xlsform
 
 surveys_cli = AppGroup("surveys", help="Encuestas.")
 
 
 def _survey(identifier: str):
-    from surveys import services
-
     try:
         return services.find_survey(identifier)
     except DomainError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @surveys_cli.command("import-form")
@@ -33,26 +36,23 @@ def _survey(identifier: str):
 @click.option("--year", "year", type=int, default=None, help="Año del programa.")
 def import_form(file: str, component: str | None, year: int | None) -> None:
     """Crea una encuesta (borrador) a partir de un XLSForm; la última línea es su identificador."""
-    from surveys import services
-    from surveys.xlsform import reader as xlsform
-
     try:
         services.validate_link(component, year)
-        result = xlsform.read_xlsform(file)
+        result = read_xlsform(file)
     except TableError as exc:
-        _fail(str(exc))
-    except xlsform.XLSFormError as exc:
+        fail(str(exc))
+    except XLSFormError as exc:
         for problem in exc.problems:
-            click.echo(problem)
+            click.echo(str(problem))
         raise SystemExit(1) from None
     except DomainError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for warning in result.warnings:
         click.echo(f"aviso: {warning}")
     try:
         survey = services.create_survey(result.definition, component_code=component, year=year, actor=ACTOR)
     except DomainError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     questions = len(survey.answerable_questions)
     click.echo(f"encuesta creada en borrador: «{survey.title}», {questions} pregunta(s)")
     click.echo(survey.code)
@@ -62,14 +62,12 @@ def import_form(file: str, component: str | None, year: int | None) -> None:
 @click.argument("survey_id", metavar="SURVEY")
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--dry-run", is_flag=True, help="Valida y reporta sin escribir nada.")
-def import_responses(survey_id: str, file: str, dry_run: bool) -> None:
+def import_responses_command(survey_id: str, file: str, dry_run: bool) -> None:
     """Importa respuestas (CSV o XLSX) recogidas fuera de la plataforma."""
-    from surveys.responses import imports as responses_io
-
     survey = _survey(survey_id)
     run_import(file, dry_run,
-               lambda table: responses_io.import_responses(survey, table, dry_run=dry_run, actor=ACTOR,
-                                                           source=Path(file).name),
+               lambda table: import_responses(survey, table, dry_run=dry_run, actor=ACTOR,
+                                              source=Path(file).name),
                lambda report: [*(f"aviso: {w}" for w in report.warnings), f"imported {report.imported}"])
 
 
@@ -77,8 +75,6 @@ def import_responses(survey_id: str, file: str, dry_run: bool) -> None:
 @click.argument("survey_id", metavar="SURVEY")
 def open_(survey_id: str) -> None:
     """Abre la encuesta (acepta respuestas)."""
-    from surveys import services
-
     survey = services.open_survey(_survey(survey_id), actor=ACTOR)
     click.echo(f"{survey.code}: open")
 
@@ -87,8 +83,6 @@ def open_(survey_id: str) -> None:
 @click.argument("survey_id", metavar="SURVEY")
 def close(survey_id: str) -> None:
     """Cierra la encuesta (no acepta más respuestas)."""
-    from surveys import services
-
     survey = services.close_survey(_survey(survey_id), actor=ACTOR)
     click.echo(f"{survey.code}: closed")
 
@@ -98,8 +92,6 @@ def close(survey_id: str) -> None:
 @click.option("--email", default=None, help="Crea una invitación personal de un solo uso para esta dirección.")
 def link(survey_id: str, email: str | None) -> None:
     """Imprime la ruta de la página para responder (enlace abierto o invitación personal)."""
-    from surveys import services
-
     survey = _survey(survey_id)
     if email is None:
         click.echo(services.open_link(survey))
@@ -107,7 +99,7 @@ def link(survey_id: str, email: str | None) -> None:
     try:
         invitation = services.create_invitation(survey, email, actor=ACTOR, source="línea de comandos")
     except DomainError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(services.invitation_path(invitation))
 
 
@@ -116,16 +108,13 @@ def link(survey_id: str, email: str | None) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 def export_form(survey_id: str, file: str) -> None:
     """Escribe la encuesta como XLSForm (.xlsx)."""
-    from surveys import services
-    from surveys.xlsform import reader as xlsform
-
     survey = _survey(survey_id)
     if Path(file).suffix.lower() != ".xlsx":
-        _fail(f"el archivo de salida debe terminar en .xlsx: {file}")
+        fail(f"el archivo de salida debe terminar en .xlsx: {file}")
     try:
-        xlsform.write_xlsform(services.definition_of(survey), file)
+        write_xlsform(services.definition_of(survey), file)
     except OSError as exc:
-        _fail(f"no se pudo escribir {file}: {exc.strerror or exc}")
+        fail(f"no se pudo escribir {file}: {exc.strerror or exc}")
     click.echo(f"wrote {file}")
 
 
@@ -134,11 +123,9 @@ def export_form(survey_id: str, file: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 def export(survey_id: str, file: str) -> None:
     """Exporta las respuestas, una fila por respuesta (CSV o XLSX según la extensión)."""
-    from surveys.responses import imports as responses_io
-
     survey = _survey(survey_id)
     try:
-        count = responses_io.export_responses(survey, file, actor=ACTOR)
+        count = export_responses(survey, file, actor=ACTOR)
     except TableError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"exported {count}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -14,24 +14,22 @@ from crm.core.extensions import db
 from crm.core.pagination import paginate
 from crm.core.tabular import TableError, xlsx_bytes
 from surveys import services
+from surveys.blueprints import surveys_bp
 from surveys.forms import XLSFormUploadForm
 from surveys.models import Answer, Invitation, Survey
 from surveys.models import Response as SurveyResponse
-from surveys.responses import imports as responses_io
 from surveys.responses import summaries
-from surveys.responses.export import export_csv_bytes
-from surveys.xlsform.reader import XLSFormError, read_xlsform, xlsform_bytes
-
-bp = Blueprint("surveys", __name__, url_prefix="/encuestas")
-
-STATES = {"draft": "Borrador", "open": "Abierta", "closed": "Cerrada"}
+from surveys.responses.export import export_csv_bytes, export_rows
+from surveys.xlsform.model import XLSFormError
+from surveys.xlsform.reader import read_xlsform
+from surveys.xlsform.writer import xlsform_bytes
 
 
 def _survey(survey_id: int) -> Survey:
     return db.get_or_404(Survey, survey_id)
 
 
-@bp.get("/")
+@surveys_bp.get("/")
 @permission_required("view_surveys")
 def index():
     counts = dict(db.session.execute(select(SurveyResponse.survey_id, func.count(SurveyResponse.id))
@@ -40,14 +38,14 @@ def index():
                                       .group_by(Invitation.survey_id)).all())
     state = request.args.get("estado", "")
     query = select(Survey).order_by(Survey.created_at.desc(), Survey.id.desc())
-    if state in STATES:
+    if state in services.STATES:
         query = query.where(Survey.state == state)
     page = paginate(query, per_page=30)
-    return render_template("surveys/index.html", page=page, counts=counts, invited=invited, states=STATES,
-                           state=state)
+    return render_template("surveys/index.html", page=page, counts=counts, invited=invited,
+                           states=services.STATES, state=state)
 
 
-@bp.route("/importar-formulario", methods=["GET", "POST"])
+@surveys_bp.route("/importar-formulario", methods=["GET", "POST"])
 @permission_required("manage_surveys")
 def import_form():
     form = XLSFormUploadForm()
@@ -60,7 +58,7 @@ def import_form():
                                             year=form.year.data, actor=current_user, anonymous=form.anonymous.data)
         except (XLSFormError, TableError, services.SurveyError) as exc:
             db.session.rollback()
-            problems = exc.problems if isinstance(exc, ImportProblems) else [str(exc)]
+            problems = [str(p) for p in exc.problems] if isinstance(exc, ImportProblems) else [str(exc)]
         else:
             for warning in result.warnings:
                 flash(f"Aviso: {warning}", "warning")
@@ -70,7 +68,7 @@ def import_form():
     return render_template("surveys/import_form.html", form=form, problems=problems), status
 
 
-@bp.get("/<int:survey_id>")
+@surveys_bp.get("/<int:survey_id>")
 @permission_required("view_surveys")
 def detail(survey_id: int):
     survey = _survey(survey_id)
@@ -79,11 +77,11 @@ def detail(survey_id: int):
     total, question_summaries = summaries.summarize(survey, lang)
     rates = summaries.response_rates(survey)
     return render_template("surveys/detail.html", survey=survey, total=total, summaries=question_summaries,
-                           rates=rates, states=STATES, lang=lang, open_path=services.open_link(survey),
-                           confirm=ConfirmForm())
+                           rates=rates, states=services.STATES, lang=lang,
+                           open_path=services.open_link(survey), confirm=ConfirmForm())
 
 
-@bp.post("/<int:survey_id>/estado")
+@surveys_bp.post("/<int:survey_id>/estado")
 @permission_required("manage_surveys")
 def change_state(survey_id: int):
     survey = _survey(survey_id)
@@ -101,7 +99,7 @@ def change_state(survey_id: int):
     return redirect(url_for(".detail", survey_id=survey.id))
 
 
-@bp.get("/<int:survey_id>/formulario.xlsx")
+@surveys_bp.get("/<int:survey_id>/formulario.xlsx")
 @permission_required("view_surveys")
 def export_form(survey_id: int):
     survey = _survey(survey_id)
@@ -110,7 +108,7 @@ def export_form(survey_id: int):
                     headers={"Content-Disposition": f'attachment; filename="{survey.code}-xlsform.xlsx"'})
 
 
-@bp.get("/<int:survey_id>/respuestas.<fmt>")
+@surveys_bp.get("/<int:survey_id>/respuestas.<fmt>")
 @permission_required("export_data")
 def export_responses(survey_id: int, fmt: str):
     survey = _survey(survey_id)
@@ -119,7 +117,7 @@ def export_responses(survey_id: int, fmt: str):
     if fmt == "csv":
         body, count = export_csv_bytes(survey)  # the same bytes as csv_bytes(*export_rows(survey)), faster
     else:
-        header, rows = responses_io.export_rows(survey)
+        header, rows = export_rows(survey)
         rows = list(rows)
         body, count = xlsx_bytes(header, rows, sheet_title="respuestas"), len(rows)
     audit.record(current_user, "surveys.export", survey, {"format": fmt, "rows": count, "code": survey.code})
@@ -129,7 +127,7 @@ def export_responses(survey_id: int, fmt: str):
                     headers={"Content-Disposition": f'attachment; filename="{survey.code}-respuestas.{fmt}"'})
 
 
-@bp.get("/<int:survey_id>/respuestas")
+@surveys_bp.get("/<int:survey_id>/respuestas")
 @permission_required("view_responses")
 def responses(survey_id: int):
     survey = _survey(survey_id)
@@ -151,5 +149,3 @@ def responses(survey_id: int):
     return render_template("surveys/responses.html", survey=survey, page=page, answers=answers, language=language,
                            channel=channel)
 
-
-from surveys.builder import views as manage_builder  # noqa: E402,F401  (builder and invitation routes on this blueprint)

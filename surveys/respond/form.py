@@ -1,9 +1,9 @@
 """The respondent form as the template shows it (`build_form`) and the check of a submission (`validate`).
 
-Split from surveys.respond.submission (which re-exports every name here). The layout of the form in a language (its
-sections, items and choices) depends only on the survey's questions and its default language, so for the
-cached question sets of surveys.respond.questions it is built once per worker and language and shared by
-every request: FormView, Section, Item and ChoiceView are read-only after build_form.
+The layout of the form in a language (its sections, items and choices) depends only on the survey's
+questions and its default language, so for the cached question sets of surveys.respond.questions it is
+built once per worker and language and shared by every request: FormView, Section, Item and ChoiceView
+are read-only after build_form.
 """
 
 from __future__ import annotations
@@ -160,15 +160,14 @@ def _layout(questions: Sequence[QuestionSpec], lang: str, default: str) -> tuple
 @dataclass
 class Validation:
     answers: list[dict]  # rows for Answer: question_id, choice_id, value
-    errors: dict[str, str]  # question name -> error code (see ERROR_CODES)
+    # question name -> error code (required, invalid_choice, integer, decimal, date, text_too_long,
+    # text_invalid)
+    errors: dict[str, str]
     values: dict[str, Any]  # field name -> posted text or list of chosen values, to show again
 
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-ERROR_CODES = ("required", "invalid_choice", "integer", "decimal", "date", "text_too_long", "text_invalid")
 
 
 def posted_values(form: FormView, data) -> dict[str, Any]:

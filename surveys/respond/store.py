@@ -1,10 +1,9 @@
 """Storing one web response: idempotent per submission key, a personal link used up atomically.
 
-Split from surveys.respond.submission (which re-exports every name here). A first POST costs two INSERT statements
-(the response, then its answers in one executemany) and the commit: no look-up of the submission key before
-the insert. The unique constraint on `response.submission_key` makes the insert idempotent; a repeated key
-is recognised in the IntegrityError branch (`already_stored` runs only there, and on the pages' error
-paths).
+A first POST costs two INSERT statements (the response, then its answers in one executemany) and the
+commit: no look-up of the submission key before the insert. The unique constraint on
+`response.submission_key` makes the insert idempotent; a repeated key is recognised in the IntegrityError
+branch (`already_stored` runs only there, and on the pages' error paths).
 """
 
 from __future__ import annotations
@@ -93,7 +92,7 @@ def store(target, answers: list[dict], *, lang: str, submission_key: str | None,
         with db.engine.begin() as connection:  # commits at the end of the block, rolls back on any error
             if invitation_id is not None:
                 used_up = connection.execute(sql.use_up, {
-                    "invitation_id": invitation_id, "answered_at": _day_start(now) if anonymous else now})
+                    "invitation_id": invitation_id, "answered_at": day_start(now) if anonymous else now})
                 if used_up.rowcount != 1:
                     raise _LinkUsed
             result = connection.execute(sql.insert_response, {
@@ -127,6 +126,6 @@ def store(target, answers: list[dict], *, lang: str, submission_key: str | None,
     return "stored"
 
 
-def _day_start(moment: datetime) -> datetime:
+def day_start(moment: datetime) -> datetime:
     """The start (naive UTC) of the local day of `moment` (naive UTC)."""
     return local_midnight_utc(to_local(moment).date())

@@ -1,11 +1,12 @@
-"""Answering a survey on the web: which survey a token opens, the form to show, checking and storing.
+"""Answering a survey on the web: which survey a token opens, whether it can be answered, in which language.
 
-The respondent pages (surveys/public.py) parse the request and call these functions; nothing here
-reads the request or the session, so every rule is testable without HTTP.
+The respondent pages (surveys/respond/views.py) parse the request and call these functions and those of the
+modules named below; nothing here reads the request or the session, so every rule is testable without HTTP.
 
 - `find_target(token)`: the survey a token opens, and the invitation when it is a personal link (plain rows
   read with one Core select: the pages never need the ORM objects).
 - `availability(target)`: why the form cannot be shown (used link, draft, closed, not yet open), or None.
+- `mark_opened(invitation)`, `choose_language(survey, ...)`: a personal link opened; the page's language.
 - `build_form(survey, lang)`: the render-model of the form in a language (sections, questions, choices);
   surveys.respond.form.
 - `validate(form, data)`: the answers to store, or an error code per question; the values to show again;
@@ -34,35 +35,8 @@ from crm.contacts.models import Person
 from crm.core.extensions import db
 from crm.core.timeutil import utcnow
 from surveys.models import Invitation, Survey
-from surveys.respond.form import (  # noqa: F401  (re-exported: the pages and tests use surveys.respond.submission)
-    ERROR_CODES,
-    FIELD_PREFIX,
-    ChoiceView,
-    FormView,
-    Item,
-    Section,
-    Validation,
-    build_form,
-    posted_values,
-    validate,
-)
-from surveys.respond.questions import (  # noqa: F401  (re-exported)
-    ChoiceSpec,
-    Questions,
-    QuestionSpec,
-    load_questions,
-    question_cache,
-    read_questions,
-)
-from surveys.respond.store import (  # noqa: F401  (re-exported)
-    Outcome,
-    _day_start,
-    already_stored,
-    clean_submission_key,
-    new_submission_key,
-    store,
-)
-from surveys.values import MAX_TEXT  # noqa: F401  (re-exported: the pages show it)
+from surveys.respond.questions import Questions, load_questions
+from surveys.respond.store import day_start
 
 LANGUAGES = ("es", "en")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -194,7 +168,7 @@ def mark_opened(invitation: InvitationRow | Invitation, now: datetime | None = N
         return
     now = now or utcnow()
     if invitation.survey.anonymous:
-        now = _day_start(now)  # see store(): no exact times next to an anonymous survey's invitations
+        now = day_start(now)  # see store(): no exact times next to an anonymous survey's invitations
     db.session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.answered_at.is_(None))

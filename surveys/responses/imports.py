@@ -2,8 +2,8 @@
 
 `import_responses(survey, table)` validates every row first and writes all or nothing:
 Response(channel="import") + Answer rows. Problems are `row R: COLUMN: message`.
-`export_rows(survey)` gives the same columns back: submitted_at, then one per question (it and
-`export_responses` live in surveys.responses.export and are imported from here as before).
+`export_rows(survey)` in surveys.responses.export gives the same columns back: submitted_at, then one
+per question.
 """
 
 from __future__ import annotations
@@ -17,13 +17,11 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from crm.core import audit
-from crm.core.errors import ImportProblems
+from crm.core.errors import ImportProblems, Problem
 from crm.core.extensions import db
 from crm.core.tabular import Table, read_table
 from crm.core.timeutil import local_tz, parse_iso_datetime
 from surveys.models import ANSWERABLE, Answer, Question, Response, Survey
-from surveys.responses.export import export_responses as export_responses
-from surveys.responses.export import export_rows as export_rows
 from surveys.values import AnswerError, parse_answer
 
 SUBMITTED_AT = "submitted_at"
@@ -68,60 +66,60 @@ def _check_header(survey: Survey, table: Table, problems: list) -> tuple[str | N
     for index, name in enumerate(table.header):
         if counts[name] > 1 and name:
             if name not in reported:
-                problems.append((1, f"row 1: {name}: la columna está repetida"))
+                problems.append(Problem(1, name, "la columna está repetida"))
                 reported.add(name)
             continue
         if name.lower() == SUBMITTED_AT:
             if submitted_col is not None:
-                problems.append((1, f"row 1: {name}: la columna está repetida"))
+                problems.append(Problem(1, name, "la columna está repetida"))
             submitted_col = name
             continue
         if not name:
             if any(cells.get("", "").strip() for _, cells in table.rows):
-                problems.append((1, f"row 1: {_column_label(name, index)}: hay datos en una columna sin "
+                problems.append(Problem(1, _column_label(name, index), "hay datos en una columna sin "
                                     "encabezado"))
             continue
         question = by_name.get(name)
         if question is None:
             close = difflib.get_close_matches(name, [*answerable, SUBMITTED_AT], n=1, cutoff=0.6)
             hint = f" (¿quiso decir «{close[0]}»?)" if close else ""
-            problems.append((1, f"row 1: {_short(name)}: no es una pregunta de esta encuesta{hint}"))
+            problems.append(Problem(1, _short(name), f"no es una pregunta de esta encuesta{hint}"))
         elif question.type not in ANSWERABLE:
-            problems.append((1, f"row 1: {name}: es una nota o un grupo; no lleva respuestas"))
+            problems.append(Problem(1, name, "es una nota o un grupo; no lleva respuestas"))
         else:
             columns.append((name, question))
     if submitted_col is None:
-        problems.append((1, f"row 1: {SUBMITTED_AT}: falta la columna obligatoria con la fecha y hora de cada "
+        problems.append(Problem(1, SUBMITTED_AT, "falta la columna obligatoria con la fecha y hora de cada "
                             "respuesta"))
     return submitted_col, columns
 
 
 def validate_responses(survey: Survey, table: Table) -> tuple[list[_Row], list[str]]:
     """Every row checked; raises ResponsesImportError with every problem, else the parsed rows and warnings."""
-    problems: list[tuple[int, str]] = []
+    problems: list[Problem] = []
     warnings: list[str] = []
     submitted_col, columns = _check_header(survey, table, problems)
     for q in survey.questions:
         # a missing column is "not answered": for a required question that is an error, as an empty cell is
         if q.required and q.type in ANSWERABLE and q.name not in table.header:
-            problems.append((1, f"row 1: {q.name}: falta la columna de esta pregunta obligatoria"))
+            problems.append(Problem(1, q.name, "falta la columna de esta pregunta obligatoria"))
     tz = local_tz()
     parsed: list[_Row] = []
     for number, cells in table.rows:
         row_ok = True
         if cells.get(EXTRA):
-            problems.append((number, f"row {number}: (sin encabezado): hay datos a la derecha de la última columna"))
+            problems.append(Problem(number, "(sin encabezado)", "hay datos a la derecha de la última columna"))
             row_ok = False
         at = None
         if submitted_col is not None:
             raw_at = cells.get(submitted_col, "")
             if not raw_at.strip():
-                problems.append((number, f"row {number}: {submitted_col}: falta la fecha y hora de la respuesta"))
+                problems.append(Problem(number, submitted_col, "falta la fecha y hora de la respuesta"))
             else:
                 try:
                     at = parse_iso_datetime(raw_at, tz)
                 except (ValueError, OverflowError):
-                    problems.append((number, f"row {number}: {submitted_col}: «{_short(raw_at)}» no es una fecha y "
+                    problems.append(Problem(number, submitted_col, f"«{_short(raw_at)}» no es una fecha y "
                                              "hora ISO 8601 (por ejemplo 2025-02-10T10:00:00-06:00)"))
         answers: list[dict] = []
         for name, question in columns:
@@ -129,18 +127,18 @@ def validate_responses(survey: Survey, table: Table) -> tuple[list[_Row], list[s
             try:
                 rows = parse_answer(question, raw)
             except AnswerError as exc:
-                problems.append((number, f"row {number}: {name}: {exc}"))
+                problems.append(Problem(number, name, str(exc)))
                 row_ok = False
                 continue
             if not rows and question.required:
-                problems.append((number, f"row {number}: {name}: la pregunta es obligatoria y la celda está vacía"))
+                problems.append(Problem(number, name, "la pregunta es obligatoria y la celda está vacía"))
                 row_ok = False
             answers.extend(rows)
         if at is not None and row_ok:
             parsed.append(_Row(number, at, answers))
     if problems:
-        problems.sort(key=lambda p: p[0])
-        raise ResponsesImportError([line for _, line in problems])
+        problems.sort(key=lambda p: p.row)
+        raise ResponsesImportError(problems)
     return parsed, warnings
 
 

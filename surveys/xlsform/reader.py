@@ -1,14 +1,16 @@
-"""XLSForm read/write (pure functions, no database).
+"""Reading an XLSForm workbook (pure functions, no database).
 
 `read_xlsform(source)` turns a workbook into a `FormDefinition` plus warnings, or raises
 `XLSFormError` carrying every problem as `SHEET row R: message` (CONTRACTS.md, "Survey
-definitions: XLSForm"). `write_xlsform(definition, target)` writes a workbook that pyxform
-converts and that `read_xlsform` reads back to an equal definition.
+definitions: XLSForm"). The vocabulary is in surveys.xlsform.model, the sheet-level reading in
+surveys.xlsform.sheets; surveys.xlsform.writer writes a workbook that `read_xlsform` reads back to an
+equal definition.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from crm.core.tabular import TableError
@@ -27,11 +29,11 @@ from surveys.xlsform.model import (
     XLSFormError,
     cell_text,
     is_valid_name,
-    language_label,
     parse_language,
     parse_yes_no,
 )
 from surveys.xlsform.sheets import (
+    Columns,
     Report,
     cell_value,
     column_texts,
@@ -41,11 +43,6 @@ from surveys.xlsform.sheets import (
     short,
     suggest,
 )
-from surveys.xlsform.writer import write_xlsform, xlsform_bytes
-
-__all__ = ["ChoiceDef", "FormDefinition", "QuestionDef", "ReadResult", "XLSFormError", "is_valid_name",
-           "language_label", "parse_language", "parse_yes_no", "read_xlsform", "write_xlsform", "xlsform_bytes",
-           "MAX_NAME", "ANSWERABLE"]
 
 
 def _read_settings(sheets: dict, report: Report) -> tuple[str, str, str | None]:
@@ -139,16 +136,43 @@ def _read_choices(sheets: dict, default_lang: str, report: Report) -> dict[str, 
     return lists
 
 
-def _read_survey(sheets: dict, default_lang: str, lists: dict, report: Report) -> tuple[list[QuestionDef], set]:
-    questions: list[QuestionDef] = []
-    used_lists: set[str] = set()
+@dataclass
+class _SurveyRow:
+    """The cells of one row of the survey sheet."""
+
+    number: int
+    raw_type: str
+    name: str
+    labels: dict[str, str]
+    hints: dict[str, str]
+    required_cell: object
+    indicator_text: str
+    appearance: str
+
+    @classmethod
+    def read(cls, columns: Columns, number: int, cells: tuple) -> _SurveyRow:
+        def text(column: str) -> str:
+            return cell_text(cell_value(columns, column, cells))
+
+        return cls(number=number, raw_type=text("type"), name=text("name"),
+                   labels=column_texts(columns, "label", cells), hints=column_texts(columns, "hint", cells),
+                   required_cell=cell_value(columns, "required", cells), indicator_text=text("indicator"),
+                   appearance=text("appearance"))
+
+    def is_blank(self) -> bool:
+        return not (self.raw_type or self.name or self.labels or self.hints or cell_text(self.required_cell)
+                    or self.indicator_text or self.appearance)
+
+
+def _survey_sheet(sheets: dict, default_lang: str, report: Report) -> tuple[Columns, list[tuple]] | None:
+    """The survey sheet's columns and data rows; None when there is nothing to read (reported)."""
     if "survey" not in sheets:
         report.error("survey", 1, "el libro no tiene una hoja «survey»")
-        return questions, used_lists
+        return None
     _, rows = sheets["survey"]
     if rows and rows[0] == ("\x00too-many",):
         report.error("survey", 1, "la hoja tiene demasiadas filas")
-        return questions, used_lists
+        return None
     columns = read_header("survey", rows[0] if rows else (), SURVEY_COLUMNS, default_lang, report)
     for column in ("type", "name"):
         if column not in columns.simple:
@@ -156,87 +180,128 @@ def _read_survey(sheets: dict, default_lang: str, lists: dict, report: Report) -
     if not columns.languages("label") and "type" in columns.simple:
         report.error("survey", 1, "falta la columna «label» (o label::Español (es), label::English (en))")
     if "type" not in columns.simple or "name" not in columns.simple:
+        return None
+    return columns, rows[1:]
+
+
+def _row_type(row: _SurveyRow, report: Report) -> tuple[str, str | None] | None:
+    """(type, list name) of a row; None when the row is skipped (reported)."""
+    if not row.raw_type:
+        report.error("survey", row.number, "falta el tipo (columna type)")
+        return None
+    qtype, list_name, problem = parse_type(row.raw_type)
+    if problem:
+        report.error("survey", row.number, problem)
+        return None
+    if qtype is None:
+        report.warnings.append(f"survey row {row.number}: el tipo «{short(row.raw_type)}» no lleva respuesta "
+                               "en la plataforma; fila ignorada")
+        return None
+    return qtype, list_name
+
+
+def _indicator(row: _SurveyRow, qtype: str, report: Report) -> bool:
+    if not row.indicator_text:
+        return False
+    if row.indicator_text.lower() != "satisfaction":
+        report.error("survey", row.number, f"indicator «{short(row.indicator_text)}» no es válido: use "
+                                           "«satisfaction» o deje la celda vacía")
+        return False
+    if qtype != "select_one":
+        report.error("survey", row.number, f"indicator «satisfaction» solo se admite en preguntas select_one "
+                                           f"(esta es {qtype})")
+        return False
+    return True
+
+
+def _check_name(row: _SurveyRow, names: dict[str, int], report: Report) -> None:
+    """A question's name is a valid XML name, unique in the form (`names`: name -> row, filled here)."""
+    name = row.name
+    if not name:
+        report.error("survey", row.number, "falta el nombre (columna name)")
+    elif not is_valid_name(name):
+        reason = "es un nombre reservado" if name == "meta" else (
+            f"supera {MAX_NAME} caracteres" if len(name) > MAX_NAME else
+            "no es un nombre XML válido (empiece con letra o _, y use solo letras, números, _ . -)")
+        report.error("survey", row.number, f"el nombre «{short(name)}» {reason}")
+    elif name in names:
+        report.error("survey", row.number, f"el nombre «{name}» se repite (fila {names[name]})")
+    else:
+        names[name] = row.number
+
+
+def _attach_choices(question: QuestionDef, row: _SurveyRow, lists: dict, report: Report) -> None:
+    """The choices of a select question, from its list of the choices sheet."""
+    entries = lists.get(question.list_name)
+    if entries is None:
+        hint = suggest(question.list_name, lists) if lists else ""
+        report.error("survey", row.number, f"la lista «{short(question.list_name)}» no existe en la hoja "
+                                           f"choices{hint}")
+        return
+    if not entries:  # an empty list here had only invalid rows, already reported
+        return
+    question.choices = [ChoiceDef(c.name, dict(c.labels), c.positive) for _, c in entries]
+    if question.type == "select_multiple":
+        for number, choice in entries:
+            if any(ch.isspace() for ch in choice.name):
+                report.error("choices", number, f"la opción «{short(choice.name)}» tiene espacios, que no "
+                                                f"se admiten en select_multiple (pregunta «{row.name}»)")
+    if question.indicator and not any(c.positive for c in question.choices):
+        report.warnings.append(f"survey row {row.number}: la pregunta indicadora «{row.name}» no tiene "
+                               "ninguna opción marcada como positive")
+
+
+def _read_question(row: _SurveyRow, names: dict[str, int], lists: dict, report: Report) -> QuestionDef | None:
+    """The question of a non-blank row (an end_group too); None when the row is skipped."""
+    typed = _row_type(row, report)
+    if typed is None:
+        return None
+    qtype, list_name = typed
+    required = parse_yes_no(row.required_cell)
+    if required is None:
+        report.error("survey", row.number, f"required «{short(cell_text(row.required_cell))}» no es sí/no "
+                                           "(use yes o no)")
+    indicator = _indicator(row, qtype, report)
+    if qtype == "end_group":
+        return QuestionDef(type="end_group")
+    _check_name(row, names, report)
+    if (qtype in ANSWERABLE or qtype == "note") and not row.labels and not row.hints:
+        report.error("survey", row.number, f"la pregunta «{short(row.name)}» no tiene etiqueta (label)")
+    if qtype not in ANSWERABLE and required:
+        report.warnings.append(f"survey row {row.number}: «required» no aplica a {qtype}; se ignora")
+        required = False
+    question = QuestionDef(type=qtype, name=row.name or None, labels=row.labels, hints=row.hints,
+                           required=bool(required), indicator=indicator, appearance=row.appearance,
+                           list_name=list_name)
+    if list_name is not None:
+        _attach_choices(question, row, lists, report)
+    return question
+
+
+def _read_survey(sheets: dict, default_lang: str, lists: dict, report: Report) -> tuple[list[QuestionDef], set]:
+    """The questions of the survey sheet and the names of the choice lists they use."""
+    questions: list[QuestionDef] = []
+    used_lists: set[str] = set()
+    sheet = _survey_sheet(sheets, default_lang, report)
+    if sheet is None:
         return questions, used_lists
+    columns, rows = sheet
     names: dict[str, int] = {}
-    groups: list[tuple[str, int]] = []
-    for number, cells in enumerate(rows[1:], start=2):
-        raw_type = cell_text(cell_value(columns, "type", cells))
-        name = cell_text(cell_value(columns, "name", cells))
-        labels = column_texts(columns, "label", cells)
-        hints = column_texts(columns, "hint", cells)
-        required_cell = cell_value(columns, "required", cells)
-        indicator_text = cell_text(cell_value(columns, "indicator", cells))
-        appearance = cell_text(cell_value(columns, "appearance", cells))
-        if not (raw_type or name or labels or hints or cell_text(required_cell) or indicator_text or appearance):
+    groups: list[tuple[str, int]] = []  # the open groups: (name, row)
+    for number, cells in enumerate(rows, start=2):
+        row = _SurveyRow.read(columns, number, cells)
+        question = None if row.is_blank() else _read_question(row, names, lists, report)
+        if question is None:
             continue
-        if not raw_type:
-            report.error("survey", number, "falta el tipo (columna type)")
-            continue
-        qtype, list_name, problem = parse_type(raw_type)
-        if problem:
-            report.error("survey", number, problem)
-            continue
-        if qtype is None:
-            report.warnings.append(f"survey row {number}: el tipo «{short(raw_type)}» no lleva respuesta en la "
-                                   "plataforma; fila ignorada")
-            continue
-        required = parse_yes_no(required_cell)
-        if required is None:
-            report.error("survey", number, f"required «{short(cell_text(required_cell))}» no es sí/no (use yes o no)")
-        indicator = False
-        if indicator_text:
-            if indicator_text.lower() != "satisfaction":
-                report.error("survey", number, f"indicator «{short(indicator_text)}» no es válido: use "
-                                               "«satisfaction» o deje la celda vacía")
-            elif qtype != "select_one":
-                report.error("survey", number, f"indicator «satisfaction» solo se admite en preguntas select_one "
-                                               f"(esta es {qtype})")
-            else:
-                indicator = True
-        if qtype == "end_group":
-            if not groups:
-                report.error("survey", number, "end_group sin un begin_group abierto")
-            else:
+        if question.type == "end_group":
+            if groups:
                 groups.pop()
-            questions.append(QuestionDef(type="end_group"))
-            continue
-        if not name:
-            report.error("survey", number, "falta el nombre (columna name)")
-        elif not is_valid_name(name):
-            reason = "es un nombre reservado" if name == "meta" else (
-                f"supera {MAX_NAME} caracteres" if len(name) > MAX_NAME else
-                "no es un nombre XML válido (empiece con letra o _, y use solo letras, números, _ . -)")
-            report.error("survey", number, f"el nombre «{short(name)}» {reason}")
-        elif name in names:
-            report.error("survey", number, f"el nombre «{name}» se repite (fila {names[name]})")
-        else:
-            names[name] = number
-        if qtype in ANSWERABLE or qtype == "note":
-            if not labels and not hints:
-                report.error("survey", number, f"la pregunta «{short(name)}» no tiene etiqueta (label)")
-        if qtype not in ANSWERABLE and required:
-            report.warnings.append(f"survey row {number}: «required» no aplica a {qtype}; se ignora")
-            required = False
-        question = QuestionDef(type=qtype, name=name or None, labels=labels, hints=hints, required=bool(required),
-                               indicator=indicator, appearance=appearance, list_name=list_name)
-        if list_name is not None:
-            used_lists.add(list_name)
-            entries = lists.get(list_name)
-            if entries is None:
-                hint = suggest(list_name, lists) if lists else ""
-                report.error("survey", number, f"la lista «{short(list_name)}» no existe en la hoja choices{hint}")
-            elif entries:  # an empty list here had only invalid rows, already reported
-                question.choices = [ChoiceDef(c.name, dict(c.labels), c.positive) for _, c in entries]
-                if qtype == "select_multiple":
-                    for row, choice in entries:
-                        if any(ch.isspace() for ch in choice.name):
-                            report.error("choices", row, f"la opción «{short(choice.name)}» tiene espacios, que no "
-                                                         f"se admiten en select_multiple (pregunta «{name}»)")
-                if indicator and not any(c.positive for c in question.choices):
-                    report.warnings.append(f"survey row {number}: la pregunta indicadora «{name}» no tiene ninguna "
-                                           "opción marcada como positive")
-        if qtype == "begin_group":
-            groups.append((name, number))
+            else:
+                report.error("survey", number, "end_group sin un begin_group abierto")
+        elif question.type == "begin_group":
+            groups.append((row.name, number))
+        if question.list_name is not None:
+            used_lists.add(question.list_name)
         questions.append(question)
     for name, number in groups:
         report.error("survey", number, f"el grupo «{short(name)}» no se cierra (falta end_group)")

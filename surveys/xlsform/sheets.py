@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
+from crm.core.errors import Problem
 from crm.core.tabular import TableError, open_xlsx
 from surveys.xlsform.model import (
     IGNORED_TYPES,
@@ -44,8 +45,9 @@ class Report:
         order = SHEETS.index(sheet) if sheet in SHEETS else len(SHEETS)
         self.problems.append((order, row, len(self.problems), f"{sheet} row {row}: {message}"))
 
-    def lines(self) -> list[str]:
-        return [line for *_, line in sorted(self.problems)]
+    def lines(self) -> list[Problem]:
+        # `SHEET row R: message`: a workbook's rows are not a data file's, so the line is the message
+        return [Problem(None, None, line) for *_, line in sorted(self.problems)]
 
 
 @dataclass

@@ -47,7 +47,7 @@ def upload_csv(page, content: str, filename: str) -> None:
 def show_job_running(live_server, url: str, owner_id: int, phase: str, step: str) -> str:
     """Put the import job of this page in a running phase (as a worker would) and return its address
     without automatic refresh, so the page holds still for the accessibility check."""
-    from crm.core.imports.jobs import Job
+    from crm.imports.jobs import Job
 
     token = re.search(r"/revisar/([^/?]+)", url).group(1)
     with live_server.app.app_context():

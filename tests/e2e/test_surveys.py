@@ -556,16 +556,18 @@ def _seed_staff_pages(live_server) -> dict:
     from werkzeug.datastructures import MultiDict
 
     from surveys.respond import submission
+    from surveys.respond.form import build_form, validate
+    from surveys.respond.store import store
     from tests.factories import make_person, make_survey
 
     def work():
         survey = make_survey(state="open", titles={"es": "Encuesta de satisfacción", "en": "Satisfaction survey"})
         for number, (choice, opinion) in enumerate((("buena", "Muy clara"), ("regular", "Faltó tiempo"))):
             target = submission.find_target(survey.open_token)
-            form = submission.build_form(target.survey, "es", target.questions)
-            result = submission.validate(form, MultiDict({"q_calidad": choice, "q_opinion": opinion}))
+            form = build_form(target.survey, "es", target.questions)
+            result = validate(form, MultiDict({"q_calidad": choice, "q_opinion": opinion}))
             assert result.ok, result.errors
-            submission.store(target, result.answers, lang="es", submission_key=f"clave-de-prueba-{number:08d}")
+            store(target, result.answers, lang="es", submission_key=f"clave-de-prueba-{number:08d}")
         make_person("Lucía", "Ramírez", email="lucia.ramirez@example.org", networks=("rvc",))
         make_person("Tomás", "Güemes", email=None, networks=("rvc",))
         question_id = survey.questions[0].id

@@ -90,7 +90,7 @@ import sys, time
 sys.modules["defusedxml"] = None  # as in a production install
 from pathlib import Path
 from crm.core.tabular import TableError, read_xlsx_bytes
-from surveys.xlsform.reader import XLSFormError
+from surveys.xlsform.model import XLSFormError
 from surveys.xlsform.sheets import load_sheets
 for path in sorted(Path({str(tmp_path)!r}).glob("*.xlsx")):
     data = path.read_bytes()

@@ -121,4 +121,4 @@ def test_brute_force_of_respondent_tokens_through_gunicorn_is_cut_off(tmp_path):
     assert set(statuses) <= {404, 429}, sorted(set(statuses))
     assert statuses.count(404) <= 20 * server.workers, f"{statuses.count(404)} guesses answered before the limit"
     assert statuses[-50:].count(429) == 50, "the limit let guesses through again"
-    assert real == 429  # the guessing address waits, as documented in surveys/public.py
+    assert real == 429  # the guessing address waits, as documented in surveys/respond/limits.py

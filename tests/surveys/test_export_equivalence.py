@@ -1,7 +1,7 @@
 """The survey responses export, pinned byte for byte (CONTRACTS.md "Responses file" and "Exports").
 
 `GOLDEN_CSV` was written by hand from the contract and checked against the export as it was before the
-fast rewrite (surveys/responses_export.py): every question type, blanks, unicode, formula-looking text,
+fast rewrite (surveys/responses/export.py): every question type, blanks, unicode, formula-looking text,
 multiline text, duplicate and stray answers, and local times on DST and UTC-date boundaries. The property
 test at the end compares the export with a frozen copy of that earlier implementation (`_reference_rows`)
 on random data: same CSV bytes, same worksheet XML.
@@ -25,9 +25,8 @@ from crm.core.extensions import db
 from crm.core.tabular import Verbatim, csv_bytes, xlsx_bytes
 from crm.core.timeutil import local_tz, to_local
 from surveys.models import ANSWERABLE, Answer, Choice, Question, Response, Survey
-from surveys.responses import export as responses_export
-from surveys.responses.export import local_times
-from surveys.responses.imports import export_responses, export_rows
+from surveys.responses import export
+from surveys.responses.export import export_responses, export_rows, local_times
 from tests.factories import make_person, make_survey
 
 HEADER = ["submitted_at", "calidad", "temas", "edad", "horas", "fecha", "opinion"]
@@ -207,8 +206,8 @@ def test_golden_rows_values_and_types(app):
 @pytest.mark.parametrize("chunk", [None, 1, 2, 5])
 def test_golden_csv_bytes(app, tmp_path, monkeypatch, chunk):
     if chunk:  # answers read a few at a time: a response's options and values cross the chunks' ends
-        monkeypatch.setattr(responses_export, "CHUNK", chunk)
-        monkeypatch.setattr(responses_export, "SHORT", 1)
+        monkeypatch.setattr(export, "CHUNK", chunk)
+        monkeypatch.setattr(export, "SHORT", 1)
     survey = golden_survey()
     path = tmp_path / "respuestas.csv"
     assert export_responses(survey, path) == len(GOLDEN_ROWS)
@@ -287,7 +286,7 @@ def _number(kind: str, value: str | None) -> object:
 
 
 def _reference_rows(survey: Survey) -> tuple[list[str], list[list]]:
-    """surveys.responses.imports.export_rows as it was before the fast export (ORM rows, dict-of-dicts pivot)."""
+    """surveys.responses.export.export_rows as it was before the fast export (ORM rows, dict-of-dicts pivot)."""
     questions = [q for q in survey.questions if q.type in ANSWERABLE and q.name]
     header = ["submitted_at", *(q.name for q in questions)]
     column = {q.id: index for index, q in enumerate(questions)}
@@ -365,9 +364,9 @@ def answer_list(draw) -> list[tuple[str, str | None, str | None]]:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(responses=st.lists(st.tuples(st.one_of(instants, near_transitions), answer_list()), max_size=12),
-       chunk=st.sampled_from([responses_export.CHUNK, 1, 3]))
+       chunk=st.sampled_from([export.CHUNK, 1, 3]))
 def test_random_surveys_export_as_the_earlier_implementation(app, tmp_path_factory, responses, chunk):
-    with mock.patch.object(responses_export, "CHUNK", chunk), mock.patch.object(responses_export, "SHORT", 1):
+    with mock.patch.object(export, "CHUNK", chunk), mock.patch.object(export, "SHORT", 1):
         _compare_with_the_earlier_implementation(tmp_path_factory, responses)
 
 

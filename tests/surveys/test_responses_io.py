@@ -15,8 +15,8 @@ from crm.core.tabular import csv_bytes as table_csv
 from crm.core.tabular import read_csv_bytes, read_table, read_xlsx_bytes
 from surveys import services
 from surveys.models import Answer, Response
-from surveys.responses import imports as responses_io
-from surveys.responses.imports import ResponsesImportError, export_rows, import_responses
+from surveys.responses.export import export_responses, export_rows
+from surveys.responses.imports import ResponsesImportError, import_responses, import_responses_file
 from surveys.xlsform.reader import read_xlsform
 from tests.factories import make_survey
 from tests.surveys.helpers import SAMPLE, csv_bytes, rich_form, workbook_bytes, xlsx_table_bytes
@@ -38,7 +38,7 @@ def rich_survey(**kwargs):
 def problems(survey, data: bytes) -> list[str]:
     with pytest.raises(ResponsesImportError) as caught:
         import_responses(survey, read_csv_bytes(data))
-    return caught.value.problems
+    return [str(p) for p in caught.value.problems]
 
 
 def export_csv(survey) -> list[dict]:
@@ -50,7 +50,7 @@ def export_csv(survey) -> list[dict]:
 
 def test_sample_responses_import_and_export(app, tmp_path):
     survey = sample_survey()
-    report = responses_io.import_responses_file(survey, SAMPLE / "responses.csv")
+    report = import_responses_file(survey, SAMPLE / "responses.csv")
     assert report.imported == 4 and not report.dry_run
     stored = db.session.scalars(select(Response).order_by(Response.submitted_at)).all()
     assert [r.channel for r in stored] == ["import"] * 4
@@ -59,7 +59,7 @@ def test_sample_responses_import_and_export(app, tmp_path):
     assert count(Answer) == 4 + 3  # one empty opinion
 
     csv_path = tmp_path / "r.csv"
-    assert responses_io.export_responses(survey, csv_path) == 4
+    assert export_responses(survey, csv_path) == 4
     raw = csv_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -69,7 +69,7 @@ def test_sample_responses_import_and_export(app, tmp_path):
     assert sorted(r["opinion"] for r in rows) == ["", "'=1+1", "'@cmd", "Muy clara"]
 
     xlsx_path = tmp_path / "r.xlsx"
-    responses_io.export_responses(survey, xlsx_path)
+    export_responses(survey, xlsx_path)
     workbook = openpyxl.load_workbook(xlsx_path)
     assert not [c for s in workbook.worksheets for row in s.iter_rows() for c in row if c.data_type == "f"]
     assert [c.value for c in workbook.worksheets[0][1]] == ["submitted_at", "calidad", "opinion"]
@@ -82,8 +82,8 @@ def test_sample_responses_import_and_export(app, tmp_path):
 def test_sample_bad_responses_name_rows_2_and_3_and_write_nothing(app):
     survey = sample_survey()
     with pytest.raises(ResponsesImportError) as caught:
-        responses_io.import_responses_file(survey, SAMPLE / "responses_bad.csv")
-    assert caught.value.problems == [
+        import_responses_file(survey, SAMPLE / "responses_bad.csv")
+    assert [str(p) for p in caught.value.problems] == [
         "row 2: calidad: «excelente» no es una opción de esta pregunta (opciones: buena, regular, mala)",
         "row 3: submitted_at: «ayer» no es una fecha y hora ISO 8601 (por ejemplo 2025-02-10T10:00:00-06:00)",
     ]
@@ -119,7 +119,7 @@ def test_xlsx_export_writes_numbers_as_numbers_and_reads_back(app, tmp_path):
                             [[datetime(2025, 3, 1, 10, 0), "buena", 34, 2.5, "2025-02-28"]])
     import_responses(survey, read_xlsx_bytes(data))
     path = tmp_path / "r.xlsx"
-    responses_io.export_responses(survey, path)
+    export_responses(survey, path)
     sheet = openpyxl.load_workbook(path).worksheets[0]
     header = [c.value for c in sheet[1]]
     row = dict(zip(header, [c.value for c in sheet[2]], strict=True))

@@ -6,14 +6,9 @@ import pytest
 from pyxform.xls2xform import convert
 
 from crm.core.tabular import TableError
-from surveys.xlsform.reader import (
-    FormDefinition,
-    XLSFormError,
-    parse_language,
-    parse_yes_no,
-    read_xlsform,
-    xlsform_bytes,
-)
+from surveys.xlsform.model import FormDefinition, XLSFormError, parse_language, parse_yes_no
+from surveys.xlsform.reader import read_xlsform
+from surveys.xlsform.writer import xlsform_bytes
 from tests.surveys.helpers import SAMPLE, rich_form, workbook_bytes
 
 HEADER = ["type", "name", "label", "required"]
@@ -22,7 +17,7 @@ HEADER = ["type", "name", "label", "required"]
 def problems_of(data: bytes) -> list[str]:
     with pytest.raises(XLSFormError) as caught:
         read_xlsform(data)
-    return caught.value.problems
+    return [str(p) for p in caught.value.problems]
 
 
 def one_question(*rows, choices=None, settings=None, header=HEADER):
@@ -61,7 +56,7 @@ def test_written_form_is_accepted_by_pyxform_and_reads_back_equal(tmp_path):
 def test_written_form_has_no_formula_cells_even_for_labels_starting_with_equals(tmp_path):
     import openpyxl
 
-    from surveys.xlsform.reader import QuestionDef
+    from surveys.xlsform.model import QuestionDef
 
     form = FormDefinition(title="=HYPERLINK(\"x\")", form_id="f",
                           questions=[QuestionDef("text", "calculo", {"es": "=1+1"}, {"es": "@cmd"})])
@@ -75,7 +70,7 @@ def test_written_form_has_no_formula_cells_even_for_labels_starting_with_equals(
 
 def test_shared_list_names_are_kept_and_different_choices_get_their_own_list():
     form = FormDefinition(title="T", form_id="t", questions=[])
-    from surveys.xlsform.reader import ChoiceDef, QuestionDef
+    from surveys.xlsform.model import ChoiceDef, QuestionDef
 
     a = [ChoiceDef("si", {"es": "Sí"}, True), ChoiceDef("no", {"es": "No"})]
     b = [ChoiceDef("x", {"es": "X"})]

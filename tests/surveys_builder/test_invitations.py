@@ -13,15 +13,15 @@ from crm.core.audit import AuditEntry
 from crm.core.extensions import db
 from crm.core.timeutil import utcnow
 from crm.events.models import Attendance, ObservationProgram, Participant
-from surveys.invitations import sending as invitations
-from surveys.invitations.sending import Selection
+from surveys.invitations.lists import InvitationError, Selection, select_people
+from surveys.invitations.sending import links_file, send_email_invitations, send_reminders
 from surveys.models import Invitation
 from tests.factories import make_activity, make_network, make_person, make_survey
 from tests.surveys_builder.helpers import oppose
 
 
 def people_of(selection):
-    people, source, _ = invitations.select_people(selection)
+    people, source, _ = select_people(selection)
     return people, source
 
 
@@ -49,7 +49,7 @@ def test_network_invitations_by_email_honour_opposition_and_report_counts(survey
     people, source = people_of(Selection(source="red", network="rvc"))
     assert {p.given_name for p in people} == {"Ana", "Ben", "Olga", "Nico", "Blanca"}  # active members
     assert blocked in people
-    outcome = invitations.send_email_invitations(survey, people, source=source)
+    outcome = send_email_invitations(survey, people, source=source)
     assert outcome.sent == 2 and outcome.created == 2 and outcome.bounced == 0
     assert outcome.skipped == {"opposes_email": 1, "no_email": 1, "inactive": 1}
     assert dict(outcome.reasons())["se opone a recibir correos electrónicos"] == 1
@@ -65,9 +65,9 @@ def test_network_invitations_by_email_honour_opposition_and_report_counts(survey
 def test_sending_twice_sends_nothing_new(survey):
     make_person("Ana", networks=("rvc",))
     people, source = people_of(Selection(source="red", network="rvc"))
-    first = invitations.send_email_invitations(survey, people, source=source)
+    first = send_email_invitations(survey, people, source=source)
     people, source = people_of(Selection(source="red", network="rvc"))
-    second = invitations.send_email_invitations(survey, people, source=source)
+    second = send_email_invitations(survey, people, source=source)
     assert first.sent == 1 and second.sent == 0 and second.created == 0
     assert second.skipped == {"already_sent": 1}
     assert len(mail.outbox()) == 1 and len(invitations_of(survey)) == 1
@@ -80,7 +80,7 @@ def test_email_is_in_the_persons_language_with_link_and_privacy_notice(app, surv
     es = make_person("Ana", networks=("rvc",), language="es")
     en = make_person("Ben", networks=("rvc",), language="en")
     people, source = people_of(Selection(source="red", network="rvc"))
-    invitations.send_email_invitations(survey, people, source=source, note="<script>alert(1)</script> Gracias")
+    send_email_invitations(survey, people, source=source, note="<script>alert(1)</script> Gracias")
     tokens = {i.person_id: i.token for i in invitations_of(survey)}
     base = app.config["CRM_BASE_URL"]
     by_to = {m["To"]: m for m in mail.outbox()}
@@ -114,14 +114,14 @@ def test_a_mail_failure_marks_bounced_and_goes_on(survey, monkeypatch):
 
     monkeypatch.setattr(mail, "send", flaky)
     people, source = people_of(Selection(source="red", network="rvc"))
-    outcome = invitations.send_email_invitations(survey, people, source=source)
+    outcome = send_email_invitations(survey, people, source=source)
     assert outcome.sent == 1 and outcome.bounced == 1
     db.session.expire_all()
     status = {i.person_id: (i.status, i.sent_at is not None) for i in invitations_of(survey)}
     assert status == {bad.id: ("bounced", False), good.id: ("sent", True)}
     monkeypatch.setattr(mail, "send", real_send)  # the next run retries the bounced one only
     people, source = people_of(Selection(source="red", network="rvc"))
-    retry = invitations.send_email_invitations(survey, people, source=source)
+    retry = send_email_invitations(survey, people, source=source)
     assert retry.sent == 1 and retry.created == 0 and retry.skipped == {"already_sent": 1}
 
 
@@ -136,7 +136,7 @@ def test_contacts_list_uses_the_contacts_filters(survey):
     assert {p.given_name for p in people} == {"Yara", "Zoe"} and source == "contactos"
     people, _ = people_of(Selection.from_args({"origen": "contactos", "etiqueta": "jovenes"}))
     assert [p.given_name for p in people] == ["Yara"]
-    with pytest.raises(invitations.InvitationError, match="al menos un filtro"):
+    with pytest.raises(InvitationError, match="al menos un filtro"):
         people_of(Selection.from_args({"origen": "contactos"}))
 
 
@@ -163,13 +163,13 @@ def test_activity_attendees_and_program_participants(survey):
     assert [p.id for p in people] == [visitor.id]
     people, _ = people_of(Selection(source="programa", program_id=program.id, accreditation="accredited"))
     assert [p.id for p in people] == [observer.id]
-    outcome = invitations.send_email_invitations(survey, people_of(Selection(source="programa",
+    outcome = send_email_invitations(survey, people_of(Selection(source="programa",
                                                                             program_id=program.id))[0],
                                                  source="programa:pp2025")
     assert outcome.sent == 2
-    with pytest.raises(invitations.InvitationError):
+    with pytest.raises(InvitationError):
         people_of(Selection(source="actividad", activity_id=999999))
-    with pytest.raises(invitations.InvitationError):
+    with pytest.raises(InvitationError):
         people_of(Selection(source="programa"))
 
 
@@ -180,7 +180,7 @@ def test_links_file_is_formula_safe_and_lists_whatsapp_opposition_without_link(a
     oppose(opposed, "whatsapp")
     make_person("Bea", networks=("rvc",), status="blocked")
     people, source = people_of(Selection(source="red", network="rvc"))
-    body, outcome = invitations.links_file(survey, people, source=source)
+    body, outcome = links_file(survey, people, source=source)
     text = body.decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
@@ -200,7 +200,7 @@ def test_links_file_is_formula_safe_and_lists_whatsapp_opposition_without_link(a
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "surveys.invite_links"))
     assert entry.details["rows"] == 3 and entry.details["skipped"] == {"opposes_whatsapp": 1, "inactive": 1}
     # a second file reuses the same links: still one invitation per person
-    body2, again = invitations.links_file(survey, people_of(Selection(source="red", network="rvc"))[0], source=source)
+    body2, again = links_file(survey, people_of(Selection(source="red", network="rvc"))[0], source=source)
     assert again.created == 0 and len(invitations_of(survey)) == 2
     assert tokens[plain.id] in body2.decode("utf-8")
 
@@ -208,7 +208,7 @@ def test_links_file_is_formula_safe_and_lists_whatsapp_opposition_without_link(a
 def test_reminders_go_only_to_unanswered_sent_or_opened_invitations(survey):
     people = {name: make_person(name, networks=("rvc",)) for name in ("Ana", "Ben", "Caro", "Dani", "Eva")}
     selected, source = people_of(Selection(source="red", network="rvc"))
-    invitations.send_email_invitations(survey, selected, source=source)
+    send_email_invitations(survey, selected, source=source)
     invs = {i.person_id: i for i in invitations_of(survey)}
     invs[people["Ben"].id].status = "opened"
     invs[people["Caro"].id].status, invs[people["Caro"].id].answered_at = "answered", utcnow()
@@ -216,7 +216,7 @@ def test_reminders_go_only_to_unanswered_sent_or_opened_invitations(survey):
     oppose(people["Eva"], "email")
     db.session.commit()
     mail.outbox().clear()
-    outcome = invitations.send_reminders(survey)
+    outcome = send_reminders(survey)
     assert outcome.sent == 2 and outcome.skipped == {"opposes_email": 1}
     assert {m["To"] for m in mail.outbox()} == {people["Ana"].primary_email.address,
                                                  people["Ben"].primary_email.address}
@@ -226,11 +226,11 @@ def test_reminders_go_only_to_unanswered_sent_or_opened_invitations(survey):
     reminded = {i.person_id for i in invitations_of(survey) if i.reminded_at is not None}
     assert reminded == {people["Ana"].id, people["Ben"].id}
     # idempotent: running it again right away sends nothing
-    again = invitations.send_reminders(survey)
+    again = send_reminders(survey)
     assert again.sent == 0 and again.skipped == {"recently_reminded": 2, "opposes_email": 1}
     assert len(mail.outbox()) == 2
     # a day later a new reminder round may go out
-    later = invitations.send_reminders(survey, now=utcnow() + timedelta(hours=25))
+    later = send_reminders(survey, now=utcnow() + timedelta(hours=25))
     assert later.sent == 2
     assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "surveys.remind")) == 3
 
@@ -239,7 +239,7 @@ def test_tokens_are_long_and_unique(survey):
     for index in range(5):
         make_person(f"P{index}", networks=("rvc",))
     selected, source = people_of(Selection(source="red", network="rvc"))
-    invitations.links_file(survey, selected, source=source)
+    links_file(survey, selected, source=source)
     tokens = [i.token for i in invitations_of(survey)]
     assert len(set(tokens)) == 5 and all(len(t) >= 43 for t in tokens)  # 32 random bytes
 
@@ -257,7 +257,7 @@ def test_sending_does_not_query_per_person(app, survey):
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        outcome = invitations.send_email_invitations(survey, selected, source=source)
+        outcome = send_email_invitations(survey, selected, source=source)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert outcome.sent == 30

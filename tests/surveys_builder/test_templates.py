@@ -5,7 +5,8 @@ from pyxform.xls2xform import convert
 
 from surveys import services
 from surveys.builder.templates import TEMPLATES, create_from_template
-from surveys.xlsform.reader import read_xlsform, xlsform_bytes
+from surveys.xlsform.reader import read_xlsform
+from surveys.xlsform.writer import xlsform_bytes
 
 
 @pytest.mark.parametrize("key", list(TEMPLATES))

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import event, func, select
 
 from crm.core.extensions import db
-from surveys.builder import questions as builder
-from surveys.builder.questions import ChoiceData, QuestionData
+from surveys.builder.base import ChoiceData, QuestionData
+from surveys.builder.questions import add_question, delete_question, move_question, update_question
 from surveys.models import Choice, Question, Response, Survey
-from surveys.respond import submission
 from surveys.respond.questions import QuestionCache, Questions, question_cache
+from surveys.respond.submission import find_target
 from tests.factories import make_survey
 from tests.surveys_public.helpers import Page, answer
 
@@ -52,7 +52,7 @@ def test_an_edited_label_is_shown_by_the_next_request(client, survey):
     assert page.legends[0].startswith("¿Cómo califica la sesión?")
     before = version(survey.id)
     calidad = question(survey, "calidad")
-    builder.update_question(calidad, single_data(calidad, labels={"es": "¿Qué le pareció la sesión?",
+    update_question(calidad, single_data(calidad, labels={"es": "¿Qué le pareció la sesión?",
                                                                   "en": "What did you think of the session?"}))
     assert version(survey.id) > before
     assert form_page(client, survey).legends[0].startswith("¿Qué le pareció la sesión?")
@@ -61,7 +61,7 @@ def test_an_edited_label_is_shown_by_the_next_request(client, survey):
 
 def test_an_added_question_is_shown_and_checked_by_the_next_request(client, survey):
     form_page(client, survey)
-    builder.add_question(survey, QuestionData(kind="integer", labels={"es": "Edad", "en": "Age"}, name="edad",
+    add_question(survey, QuestionData(kind="integer", labels={"es": "Edad", "en": "Age"}, name="edad",
                                               required=True))
     page = form_page(client, survey)
     assert any(field.get("name") == "q_edad" for field in page.fields())
@@ -76,7 +76,7 @@ def test_an_added_choice_is_offered_and_accepted_by_the_next_request(client, sur
     calidad = question(survey, "calidad")
     rows = [ChoiceData(name=c.name, labels=dict(c.labels), positive=c.positive, id=c.id) for c in calidad.choices]
     rows.append(ChoiceData(name="excelente", labels={"es": "Excelente", "en": "Excellent"}, positive=True))
-    builder.update_question(calidad, single_data(calidad, choices=rows))
+    update_question(calidad, single_data(calidad, choices=rows))
     assert "excelente" in [f.get("value") for f in form_page(client, survey).fields() if f.get("name") == "q_calidad"]
     assert answer(client, survey.open_token, {"q_calidad": "excelente"}).status_code == 303
 
@@ -86,7 +86,7 @@ def test_a_removed_choice_is_gone_from_the_next_request(client, survey):
     calidad = question(survey, "calidad")
     rows = [ChoiceData(name=c.name, labels=dict(c.labels), positive=c.positive, id=c.id)
             for c in calidad.choices if c.name != "mala"]
-    builder.update_question(calidad, single_data(calidad, choices=rows))
+    update_question(calidad, single_data(calidad, choices=rows))
     offered = [f.get("value") for f in form_page(client, survey).fields() if f.get("name") == "q_calidad"]
     assert offered == ["buena", "regular"]
     assert answer(client, survey.open_token, {"q_calidad": "mala"}).status_code == 422
@@ -95,18 +95,18 @@ def test_a_removed_choice_is_gone_from_the_next_request(client, survey):
 def test_a_change_of_required_is_applied_by_the_next_request(client, survey):
     assert answer(client, survey.open_token, {"q_opinion": "Bien"}).status_code == 422  # calidad is required
     calidad = question(survey, "calidad")
-    builder.update_question(calidad, single_data(calidad, required=False))
+    update_question(calidad, single_data(calidad, required=False))
     assert answer(client, survey.open_token, {"q_opinion": "Bien"}).status_code == 303
 
 
 def test_a_deleted_and_a_moved_question_are_seen_by_the_next_request(client, rich_survey):
     page = form_page(client, rich_survey)
     assert any(f.get("name") == "q_edad" for f in page.fields())
-    builder.delete_question(question(rich_survey, "edad"))
+    delete_question(question(rich_survey, "edad"))
     assert not any(f.get("name") == "q_edad" for f in form_page(client, rich_survey).fields())
     first = [f.get("name") for f in form_page(client, rich_survey).fields()][0]
     assert first == "q_calidad"
-    builder.move_question(question(rich_survey, "temas"), "up")
+    move_question(question(rich_survey, "temas"), "up")
     assert [f.get("name") for f in form_page(client, rich_survey).fields()][0] == "q_temas"
 
 
@@ -123,7 +123,7 @@ def test_questions_are_read_once_per_version(client, survey):
         assert answer(client, survey.open_token, {"q_calidad": "buena"}).status_code == 303
     assert cache.misses == misses  # every later request was answered from the cache
     calidad = question(survey, "calidad")
-    builder.update_question(calidad, single_data(calidad, labels={"es": "Otra", "en": "Other"}))
+    update_question(calidad, single_data(calidad, labels={"es": "Otra", "en": "Other"}))
     form_page(client, survey)
     assert cache.misses == misses + 1
 
@@ -167,7 +167,7 @@ def test_the_cache_is_bounded_and_least_recently_used_first_out():
 
 
 def test_cached_questions_cannot_be_changed(app, survey):
-    target = submission.find_target(survey.open_token)
+    target = find_target(survey.open_token)
     questions = target.questions
     assert isinstance(questions, Questions)
     with pytest.raises(AttributeError):
@@ -292,7 +292,7 @@ def test_a_repeat_after_the_questions_changed_still_thanks(client, survey):
     page = form_page(client, survey)
     form = {"_clave": page.hidden("_clave"), "_lang": "es", "q_calidad": "buena"}
     assert client.post(f"/r/{survey.open_token}", data=form).status_code == 303
-    builder.add_question(survey, QuestionData(kind="short_text", labels={"es": "Nueva obligatoria"}, name="nueva",
+    add_question(survey, QuestionData(kind="short_text", labels={"es": "Nueva obligatoria"}, name="nueva",
                                               required=True))
     again = client.post(f"/r/{survey.open_token}", data=form)  # would not validate any more
     assert again.status_code == 303 and again.headers["Location"].endswith("/gracias?lang=es")

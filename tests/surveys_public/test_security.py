@@ -133,23 +133,23 @@ def test_the_same_form_posted_over_and_over_is_limited(app_with):
 
 
 def test_request_log_lines_do_not_carry_tokens(app):
-    from surveys.respond.views import _RedactTokens
+    from surveys.respond.logs import RedactTokens
 
     logger = logging.getLogger("werkzeug")
-    assert any(isinstance(f, _RedactTokens) for f in logger.filters)
+    assert any(isinstance(f, RedactTokens) for f in logger.filters)
     record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - [%s] "%s" %s %s',
                                ("127.0.0.1", "now", "GET /r/SecretToken_abc-123?lang=es HTTP/1.1", "200", "-"), None)
-    _RedactTokens().filter(record)
+    RedactTokens().filter(record)
     assert "SecretToken" not in record.getMessage()
     assert "/r/[token]?lang=es" in record.getMessage()
     access = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, "%(r)s %(s)s",
                                ({"r": "POST /r/SecretToken HTTP/1.1", "U": "/r/SecretToken", "s": "303"},), None)
-    _RedactTokens().filter(access)
+    RedactTokens().filter(access)
     assert "SecretToken" not in access.getMessage()
 
 
 def test_unexpected_errors_are_logged_without_the_token(app_with, monkeypatch, caplog):
-    from surveys.respond import submission
+    from surveys.respond import views
 
     with app_with(PROPAGATE_EXCEPTIONS=False, TESTING=False) as app:
         survey = make_survey(state="open")
@@ -157,7 +157,7 @@ def test_unexpected_errors_are_logged_without_the_token(app_with, monkeypatch, c
         def broken(*args, **kwargs):
             raise RuntimeError(f"database said no about {survey.open_token}")
 
-        monkeypatch.setattr(submission, "build_form", broken)
+        monkeypatch.setattr(views, "build_form", broken)
         with caplog.at_level(logging.ERROR):
             response = app.test_client().get(f"/r/{survey.open_token}?lang=en")
         assert response.status_code == 500

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from crm.core.extensions import db
 from surveys.models import Answer, Invitation, Response
-from surveys.respond import submission
+from surveys.respond.store import new_submission_key, store
+from surveys.respond.submission import choose_language, find_target
 from tests.factories import make_person, make_survey
 from tests.surveys_public.helpers import Page, answer, invite
 
@@ -211,34 +212,34 @@ def test_thank_you_page_shows_nothing_about_responses(client, survey):
 
 def test_store_uses_a_personal_link_once_even_when_two_requests_race(app, survey):
     invitation = invite(survey, make_person())
-    target_a = submission.find_target(invitation.token)
-    target_b = submission.find_target(invitation.token)
+    target_a = find_target(invitation.token)
+    target_b = find_target(invitation.token)
     answers = [{"question_id": survey.questions[0].id, "choice_id": survey.questions[0].choices[0].id}]
     # both requests loaded the invitation before either stored (answered_at is None in both)
-    assert submission.store(target_a, answers, lang="es", submission_key=submission.new_submission_key()) == "stored"
-    assert submission.store(target_b, answers, lang="es", submission_key=submission.new_submission_key()) == "used"
+    assert store(target_a, answers, lang="es", submission_key=new_submission_key()) == "stored"
+    assert store(target_b, answers, lang="es", submission_key=new_submission_key()) == "used"
     assert count_responses() == 1
 
 
 def test_store_is_idempotent_per_submission_key(app, survey):
-    target = submission.find_target(survey.open_token)
-    key = submission.new_submission_key()
-    assert submission.store(target, [], lang="es", submission_key=key) == "stored"
+    target = find_target(survey.open_token)
+    key = new_submission_key()
+    assert store(target, [], lang="es", submission_key=key) == "stored"
     # a concurrent duplicate that passed the early check hits the unique key
-    assert submission.store(target, [], lang="es", submission_key=key) == "duplicate"
+    assert store(target, [], lang="es", submission_key=key) == "duplicate"
     assert count_responses() == 1
 
 
 def test_language_choice_rules(app):
     survey = make_survey(languages=["es"])
-    assert submission.choose_language(survey, "en", None) == "en"  # asked for explicitly
-    assert submission.choose_language(survey, None, "en") == "es"  # the survey is not written in English
-    assert submission.choose_language(survey, None, None, lambda offered: None) == "es"
+    assert choose_language(survey, "en", None) == "en"  # asked for explicitly
+    assert choose_language(survey, None, "en") == "es"  # the survey is not written in English
+    assert choose_language(survey, None, None, lambda offered: None) == "es"
     bilingual = make_survey(languages=["es", "en"])
-    assert submission.choose_language(bilingual, None, "en") == "en"
-    assert submission.choose_language(bilingual, None, "fr", lambda offered: "en") == "en"
-    assert submission.choose_language(bilingual, "EN", None) == "en"
-    assert submission.choose_language(bilingual, None, "en-US") == "en"
+    assert choose_language(bilingual, None, "en") == "en"
+    assert choose_language(bilingual, None, "fr", lambda offered: "en") == "en"
+    assert choose_language(bilingual, "EN", None) == "en"
+    assert choose_language(bilingual, None, "en-US") == "en"
 
 
 def _post_concurrently(app, token: str, forms: list[dict]) -> list[int]:
@@ -258,7 +259,7 @@ def _post_concurrently(app, token: str, forms: list[dict]) -> list[int]:
 
 def test_concurrent_posts_to_one_personal_link_store_one_response(app, survey):
     invitation = invite(survey, make_person())
-    forms = [{"_clave": submission.new_submission_key(), "_lang": "es", "q_calidad": "buena"} for _ in range(8)]
+    forms = [{"_clave": new_submission_key(), "_lang": "es", "q_calidad": "buena"} for _ in range(8)]
     statuses = _post_concurrently(app, invitation.token, forms)
     db.session.expire_all()
     assert sorted(statuses) == [200] * 7 + [303]  # one stored, seven "already answered"
@@ -266,7 +267,7 @@ def test_concurrent_posts_to_one_personal_link_store_one_response(app, survey):
 
 
 def test_concurrent_repeats_of_one_form_store_one_response(app, survey):
-    form = {"_clave": submission.new_submission_key(), "_lang": "es", "q_calidad": "buena"}
+    form = {"_clave": new_submission_key(), "_lang": "es", "q_calidad": "buena"}
     statuses = _post_concurrently(app, survey.open_token, [form] * 8)
     db.session.expire_all()
     assert statuses == [303] * 8
