@@ -16,7 +16,7 @@ help:
 	@echo "make test           the whole test suite on SQLite (browser tests skip without chromium/axe-core)"
 	@echo "make test-postgres  the whole test suite on a throwaway PostgreSQL (scripts/pg-test-server)"
 	@echo "make test-e2e       only the browser tests"
-	@echo "make lint           ruff check ."
+	@echo "make lint           ruff check . and the dependency rule (lint-imports)"
 	@echo "make ci             what CI runs: bash .ci/run (installs Debian packages; run as root)"
 
 venv:
@@ -44,6 +44,7 @@ test-e2e: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 ci:
 	bash .ci/run

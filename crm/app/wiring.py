@@ -9,24 +9,45 @@ from flask import Flask
 def connect_domains() -> None:
     """Connect the higher packages' handlers to the lower packages' extension points. Called by create_app;
     each registration is idempotent (keyed by name), so creating several apps in one process is safe."""
-    # contacts: person references (merge, erase, access export, person page) from events and surveys
-    # events: survey links on activity and observation-program pages
-    # imports: the kinds of web import (contacts, activities, requests, survey responses)
+    from crm.contacts import references
+    from crm.events import person_refs as event_refs
+    from surveys import person_refs as survey_refs
+
+    # person references (merge, erase, access export, person page), in the order of the access export's keys
+    references.register(event_refs.ATTENDANCE)
+    references.register(event_refs.OBSERVATION_PROGRAMS)
+    references.register(survey_refs.SURVEYS)
+
+    from crm.events import links as event_links
+    from surveys import event_links as survey_event_links
+
+    event_links.register("surveys", survey_event_links.SOURCE)  # survey links on the event pages
+
+    from crm.contacts.imports import kind as contacts_import
+    from crm.events.imports import kind as events_imports
+    from surveys.responses import import_kind as responses_import
+
+    contacts_import.register()  # the kinds of web import: contacts,
+    events_imports.register()  # activities and requests,
+    responses_import.register()  # survey responses
 
 
 def register_blueprints(app: Flask) -> None:
+    # the survey view modules add their routes to the blueprints of surveys.blueprints (registered below)
+    import surveys.builder.views  # noqa: F401
+    import surveys.invitations.views  # noqa: F401
+    import surveys.manage.views  # noqa: F401
+    import surveys.respond.views  # noqa: F401
     from crm.app.views.home import bp as main_bp
-    from crm.app.views.imports import bp as imports_bp
     from crm.auth.views.account import bp as auth_bp
     from crm.auth.views.admin import bp as admin_bp
-    from crm.contacts.views.people import bp as contacts_bp
-    from crm.contacts.views.signup import bp as signup_bp
+    from crm.contacts.views import bp as contacts_bp
+    from crm.contacts.views import signup_bp
     from crm.events.views import bp as events_bp
+    from crm.imports.views import bp as imports_bp
     from crm.indicators.views import bp as indicators_bp
     from crm.program.views import bp as program_bp
-    from surveys.manage.views import bp as surveys_bp
-    from surveys.respond.views import bp as public_bp
-    from surveys.respond.views import privacy_bp
+    from surveys.blueprints import privacy_bp, public_bp, surveys_bp
 
     for blueprint in (auth_bp, main_bp, admin_bp, program_bp, contacts_bp, events_bp, surveys_bp, public_bp,
                       privacy_bp, indicators_bp, signup_bp, imports_bp):
@@ -36,8 +57,8 @@ def register_blueprints(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from crm.app.demo import demo_cli
     from crm.auth.cli import users_cli
-    from crm.contacts.cli import contacts_cli
-    from crm.events.cli import activities_cli, requests_cli
+    from crm.contacts.imports.cli import contacts_cli
+    from crm.events.imports.cli import activities_cli, requests_cli
     from crm.indicators.cli import indicators_cli
     from crm.program.cli import program_cli
     from surveys.manage.cli import surveys_cli
