@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.auth.permissions import permission_required
 from crm.contacts.forms import ConfirmForm
-from crm.contacts.models import Organization, Person, PersonEmail
+from crm.contacts.models import Person, PersonEmail
 from crm.core.extensions import db
 from crm.core.pagination import paginate
 from crm.core.timeutil import local_today
@@ -34,7 +34,7 @@ from crm.events.models import (
     Participant,
     PartnerRequest,
 )
-from crm.events.organizations import OrganizationResolver
+from crm.events.organizations import resolve_names
 from crm.program.models import ActionLine, ProgramYear
 
 bp = Blueprint("events", __name__)
@@ -51,16 +51,6 @@ def _line_choices(only: str = "") -> list[tuple[str, str]]:
         seen.add(code)
         choices.append((code, f"{code} · {description[:80]}"))
     return choices
-
-
-def _resolve_organizations(text: str) -> list[int]:
-    names = [n for n in (part.strip() for part in (text or "").split(";")) if n]
-    if not names:
-        return []
-    resolver = OrganizationResolver()
-    refs = [resolver.resolve(name) for name in names]
-    resolver.create_new()
-    return [OrganizationResolver.record(ref).id for ref in refs if ref is not None]
 
 
 @bp.get("/actividades")
@@ -93,7 +83,7 @@ def activity_new():
             activity = services.create_activity(
                 on=form.date.data, action_code=form.action_code.data, title=form.title.data, type=form.type.data,
                 modality=form.modality.data, place=form.place.data or "", description=form.description.data or "",
-                organization_ids=_resolve_organizations(form.organizations.data), actor=current_user)
+                organization_ids=[org.id for org in resolve_names(form.organizations.data)], actor=current_user)
         except services.EventsError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
@@ -175,10 +165,10 @@ def request_create():
     form = _request_form()
     if form.validate_on_submit():
         try:
-            ids = _resolve_organizations(form.requester.data)
-            if not ids:  # only separators or invisible characters: no organization named
+            organizations = resolve_names(form.requester.data)
+            if not organizations:  # only separators or invisible characters: no organization named
                 raise services.EventsError("Escriba el nombre del organismo solicitante.")
-            services.create_request(received_on=form.received_on.data, requester=db.session.get(Organization, ids[0]),
+            services.create_request(received_on=form.received_on.data, requester=organizations[0],
                                     subject=form.subject.data, action_code=form.action_code.data or "",
                                     attended_on=form.attended_on.data, actor=current_user)
         except services.EventsError as exc:

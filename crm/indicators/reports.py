@@ -8,6 +8,8 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
+from crm.core import audit
+from crm.core.extensions import db
 from crm.core.tabular import _export_value, _xlsx_safe, csv_bytes, write_table, xlsx_bytes
 from crm.core.timeutil import local_tz
 from crm.indicators import scorecard
@@ -201,3 +203,12 @@ def quarterly_pdf(data: dict) -> bytes:
                            thresholds=THRESHOLDS_TEXT, columns=COLUMNS, small=SMALL,
                            warning_es=scorecard.warning_es)
     return HTML(string=html).write_pdf()
+
+
+def quarterly_download(year: int, fmt: str, *, actor) -> tuple[bytes, datetime]:
+    """The quarterly report of `year` as "xlsx" or "pdf" bytes, and when it was generated; audited."""
+    data = quarterly_data(year)
+    body = quarterly_xlsx(data) if fmt == "xlsx" else quarterly_pdf(data)
+    audit.record(actor, "indicators.export", None, {"year": year, "format": fmt})
+    db.session.commit()
+    return body, data["generated_at"]

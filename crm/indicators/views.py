@@ -7,7 +7,6 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from crm.auth.permissions import permission_required
-from crm.core import audit
 from crm.core.extensions import db
 from crm.core.pagination import paginate
 from crm.core.timeutil import local_today, quarter_bounds
@@ -190,11 +189,8 @@ def _requests_detail(year: int, period: str) -> dict:
 
 def _download(fmt: str):
     year = _year()
-    data = reports.quarterly_data(year)
-    body = reports.quarterly_xlsx(data) if fmt == "xlsx" else reports.quarterly_pdf(data)
-    audit.record(current_user, "indicators.export", None, {"year": year, "format": fmt})
-    db.session.commit()
-    stamp = data["generated_at"].strftime("%Y%m%d")
+    body, generated_at = reports.quarterly_download(year, fmt, actor=current_user)
+    stamp = generated_at.strftime("%Y%m%d")
     response = Response(body, mimetype=XLSX if fmt == "xlsx" else "application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="indicadores-{year}-{stamp}.{fmt}"'
     return response

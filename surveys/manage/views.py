@@ -8,18 +8,17 @@ from sqlalchemy import func, select
 
 from crm.auth.permissions import permission_required
 from crm.contacts.forms import ConfirmForm
-from crm.core import audit
 from crm.core.errors import ImportProblems
 from crm.core.extensions import db
 from crm.core.pagination import paginate
-from crm.core.tabular import TableError, xlsx_bytes
+from crm.core.tabular import TableError
 from surveys import services
 from surveys.blueprints import surveys_bp
 from surveys.forms import XLSFormUploadForm
-from surveys.models import Answer, Invitation, Survey
+from surveys.models import Invitation, Survey
 from surveys.models import Response as SurveyResponse
-from surveys.responses import summaries
-from surveys.responses.export import export_csv_bytes, export_rows
+from surveys.responses import browse, summaries
+from surveys.responses.export import export_download
 from surveys.xlsform.model import XLSFormError
 from surveys.xlsform.reader import read_xlsform
 from surveys.xlsform.writer import xlsform_bytes
@@ -114,14 +113,7 @@ def export_responses(survey_id: int, fmt: str):
     survey = _survey(survey_id)
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    if fmt == "csv":
-        body, count = export_csv_bytes(survey)  # the same bytes as csv_bytes(*export_rows(survey)), faster
-    else:
-        header, rows = export_rows(survey)
-        rows = list(rows)
-        body, count = xlsx_bytes(header, rows, sheet_title="respuestas"), len(rows)
-    audit.record(current_user, "surveys.export", survey, {"format": fmt, "rows": count, "code": survey.code})
-    db.session.commit()
+    body = export_download(survey, fmt, actor=current_user)
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{survey.code}-respuestas.{fmt}"'})
@@ -131,21 +123,10 @@ def export_responses(survey_id: int, fmt: str):
 @permission_required("view_responses")
 def responses(survey_id: int):
     survey = _survey(survey_id)
-    query = select(SurveyResponse).where(SurveyResponse.survey_id == survey.id)
     language = request.args.get("idioma", "")
     channel = request.args.get("canal", "")
-    if language:
-        query = query.where(SurveyResponse.language == language)
-    if channel in ("web", "import"):
-        query = query.where(SurveyResponse.channel == channel)
-    page = paginate(query.order_by(SurveyResponse.submitted_at.desc(), SurveyResponse.id.desc()), per_page=20)
-    ids = [r.id for r in page.items]
-    answers: dict[int, list[Answer]] = {}
-    if ids:
-        for answer in db.session.scalars(select(Answer).where(Answer.response_id.in_(ids)).order_by(Answer.id)):
-            answers.setdefault(answer.response_id, []).append(answer)
-    audit.record(current_user, "surveys.view_responses", survey, {"page": page.page})
-    db.session.commit()
+    page = paginate(browse.responses_query(survey, language=language, channel=channel), per_page=20)
+    answers = browse.page_answers(survey, page, actor=current_user)
     return render_template("surveys/responses.html", survey=survey, page=page, answers=answers, language=language,
                            channel=channel)
 

@@ -60,6 +60,12 @@ def resolve_request(request: ArcoRequest, status: str, *, actor, on: date | None
     return request
 
 
+def requests_with_days_left() -> tuple[list[ArcoRequest], dict[int, int]]:
+    """Every request (by status, then due date) and the business days left of each open one (request id ->)."""
+    items = list(db.session.scalars(select(ArcoRequest).order_by(ArcoRequest.status, ArcoRequest.due_on)))
+    return items, {r.id: business_days_left(r) for r in items if r.status == "open"}
+
+
 def business_days_left(request: ArcoRequest, today: date | None = None) -> int:
     """Business days from today to the due date (negative when overdue)."""
     today = today or local_today()

@@ -8,16 +8,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from crm.auth.permissions import permission_required
-from crm.contacts import people, references
+from crm.contacts import bulk, exporter, people, references
 from crm.contacts.catalogs import ALCALDIAS, MEMBERSHIP_STATUSES, NETWORKS, ORG_SCOPES, ORG_TYPES, SEXES
 from crm.contacts.countries import country_choices
-from crm.contacts.forms import NoteForm, OrganizationForm, PersonForm
+from crm.contacts.forms import ConfirmForm, NoteForm, OrganizationForm, PersonForm
 from crm.contacts.models import Affiliation, Membership, Network, Organization, Person
-from crm.contacts.organizations import records as org_service
+from crm.contacts.organizations import records
+from crm.contacts.privacy import signup
 from crm.contacts.search import SORTS, PeopleFilter, people_query
 from crm.contacts.views.blueprint import bp
 from crm.core.extensions import db
 from crm.core.pagination import paginate
+from crm.core.text import fold
 
 
 def _filters() -> PeopleFilter:
@@ -138,8 +140,6 @@ def organizations():
     kind = request.args.get("tipo", "")
     query = select(Organization).where(Organization.archived.is_(False)).order_by(Organization.name_key)
     if q:
-        from crm.core.text import fold
-
         query = query.where((Organization.name_key.contains(fold(q), autoescape=True))
                             | (Organization.acronym_key == fold(q)))
     if kind in ORG_TYPES:
@@ -157,9 +157,9 @@ def organization_new():
     form = OrganizationForm()
     if form.validate_on_submit():
         try:
-            org = org_service.save_organization(None, name=form.name.data, acronym=form.acronym.data or "",
-                                                type=form.type.data, scope=form.scope.data, country=form.country.data,
-                                                website=form.website.data or "", actor=current_user)
+            org = records.save_organization(None, name=form.name.data, acronym=form.acronym.data or "",
+                                            type=form.type.data, scope=form.scope.data, country=form.country.data,
+                                            website=form.website.data or "", actor=current_user)
         except people.ContactsError as exc:
             form.form_errors.append(str(exc))
         else:
@@ -174,8 +174,6 @@ def organization(org_id: int):
     org = db.get_or_404(Organization, org_id)
     affiliations = db.session.scalars(select(Affiliation).where(Affiliation.organization_id == org.id)
                                       .options(selectinload(Affiliation.person))).all()
-    from crm.contacts.forms import ConfirmForm
-
     return render_template("contacts/organization.html", org=org, affiliations=affiliations, types=ORG_TYPES,
                            scopes=ORG_SCOPES, confirm=ConfirmForm())
 
@@ -183,11 +181,9 @@ def organization(org_id: int):
 @bp.post("/organizaciones/<int:org_id>/archivo")
 @permission_required("edit_contacts")
 def organization_archive(org_id: int):
-    from crm.contacts.forms import ConfirmForm
-
     org = db.get_or_404(Organization, org_id)
     if ConfirmForm().validate_on_submit():
-        org_service.set_archived(org, not org.archived, actor=current_user)
+        records.set_archived(org, not org.archived, actor=current_user)
         flash("Organización archivada." if org.archived else "Organización restaurada.", "success")
     return redirect(url_for(".organization", org_id=org.id))
 
@@ -226,9 +222,6 @@ def network(code: str):
 @bp.route("/redes/<code>/solicitudes", methods=["GET", "POST"])
 @permission_required("edit_contacts")
 def network_applicants(code: str):
-    from crm.contacts.forms import ConfirmForm
-    from crm.contacts.privacy import signup
-
     net = db.session.scalar(select(Network).where(Network.code == code))
     if net is None:
         abort(404)
@@ -251,9 +244,6 @@ def network_applicants(code: str):
 @permission_required("edit_contacts")
 def bulk_action():
     """Applies an action to every active person of the filtered list (the list's own filters)."""
-    from crm.contacts import bulk
-    from crm.contacts.forms import ConfirmForm
-
     f = _filters()
     back = request.form.get("volver", "")
     back = back if back.startswith("/") and not back.startswith("//") else url_for(".people")
@@ -279,18 +269,8 @@ def bulk_action():
 @permission_required("export_data")
 def people_export(fmt: str):
     """The filtered list (the page's own filters) as CSV or XLSX, formula-safe and audited."""
-    from crm.contacts.catalogs import COLUMNS
-    from crm.contacts.exporter import export_rows
-    from crm.contacts.search import filtered
-    from crm.core import audit
-    from crm.core.tabular import csv_bytes, xlsx_bytes
-
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    f = _filters()
-    rows = list(export_rows(filtered(select(Person.id), f)))
-    body = csv_bytes(COLUMNS, rows) if fmt == "csv" else xlsx_bytes(COLUMNS, rows, sheet_title="personas")
-    audit.record(current_user, "contacts.export", None, {"rows": len(rows), "format": fmt, "filters": f.as_args()})
-    db.session.commit()
+    body = exporter.export_filtered(_filters(), fmt, actor=current_user)
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="personas.{fmt}"'})

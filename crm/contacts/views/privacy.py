@@ -7,13 +7,12 @@ from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from crm.auth.permissions import permission_required
 from crm.contacts import dedupe
 from crm.contacts.forms import ArcoRequestForm, ConfirmForm, OppositionForm
 from crm.contacts.models import ArcoRequest, Person
-from crm.contacts.privacy import rights as privacy_rights
+from crm.contacts.privacy import rights
 from crm.contacts.services import ContactsError
 from crm.contacts.views.blueprint import bp
 from crm.core.extensions import db
@@ -67,17 +66,16 @@ def arco_requests():
                 form.person_id.errors.append("No existe una persona con ese número de registro.")
         if received and not form.person_id.errors:
             try:
-                privacy_rights.register_request(person, form.kind.data, received, form.details.data or "",
-                                                actor=current_user)
+                rights.register_request(person, form.kind.data, received, form.details.data or "",
+                                        actor=current_user)
             except ContactsError as exc:
                 form.form_errors.append(str(exc))
             else:
                 flash("Solicitud registrada con su fecha límite.", "success")
                 return redirect(url_for(".arco_requests"))
-    items = db.session.scalars(select(ArcoRequest).order_by(ArcoRequest.status, ArcoRequest.due_on)).all()
-    days_left = {r.id: privacy_rights.business_days_left(r) for r in items if r.status == "open"}
+    items, days_left = rights.requests_with_days_left()
     return render_template("contacts/arco.html", form=form, items=items, days_left=days_left,
-                           kinds=privacy_rights.ARCO_KINDS, statuses=privacy_rights.ARCO_STATUSES,
+                           kinds=rights.ARCO_KINDS, statuses=rights.ARCO_STATUSES,
                            resolve_form=ConfirmForm()), (422 if form.errors else 200)
 
 
@@ -86,8 +84,8 @@ def arco_requests():
 def arco_resolve(request_id: int):
     item = db.get_or_404(ArcoRequest, request_id)
     if ConfirmForm().validate_on_submit():
-        privacy_rights.resolve_request(item, "rejected" if request.form.get("estado") == "rejected" else "resolved",
-                                       actor=current_user)
+        rights.resolve_request(item, "rejected" if request.form.get("estado") == "rejected" else "resolved",
+                               actor=current_user)
         flash("Solicitud cerrada.", "success")
     return redirect(url_for(".arco_requests"))
 
@@ -106,7 +104,7 @@ def person_access_export(person_id: int):
     person = db.get_or_404(Person, person_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    data = privacy_rights.access_export(person, actor=current_user)
+    data = rights.access_export(person, actor=current_user)
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="persona-{person.id}.json"'})
@@ -115,13 +113,13 @@ def person_access_export(person_id: int):
 @bp.post("/contactos/<int:person_id>/bloquear")
 @permission_required("manage_privacy")
 def person_block(person_id: int):
-    return _privacy_action(person_id, privacy_rights.block, "Registro bloqueado: queda fuera de todo envío y uso.")
+    return _privacy_action(person_id, rights.block, "Registro bloqueado: queda fuera de todo envío y uso.")
 
 
 @bp.post("/contactos/<int:person_id>/anonimizar")
 @permission_required("manage_privacy")
 def person_anonymize(person_id: int):
-    return _privacy_action(person_id, privacy_rights.anonymize,
+    return _privacy_action(person_id, rights.anonymize,
                            "Registro anonimizado: la identidad se eliminó y las respuestas quedaron sin vínculo.")
 
 
@@ -142,6 +140,6 @@ def person_opposition(person_id: int):
     person = db.get_or_404(Person, person_id)
     form = OppositionForm()
     if form.validate_on_submit():
-        privacy_rights.set_opposition(person, form.channel.data, form.opted_out.data == "1", actor=current_user)
+        rights.set_opposition(person, form.channel.data, form.opted_out.data == "1", actor=current_user)
         flash("Preferencia de comunicación registrada.", "success")
     return redirect(url_for(".person_privacy", person_id=person_id))

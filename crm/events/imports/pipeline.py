@@ -33,7 +33,7 @@ def import_activities(table: Table, *, dry_run: bool = False, actor=None, source
     """
     plan = plan_activities(table)
     result = ImportResult(created=len(plan.new), skipped=plan.skipped,
-                          organizations_created=len(plan.organizations.new_organizations))
+                          organizations_created=len(plan.organizations.new))
     if dry_run:
         db.session.rollback()
         return result
@@ -58,7 +58,7 @@ def import_requests(table: Table, *, dry_run: bool = False, actor=None, source: 
     """
     plan = plan_requests(table)
     result = ImportResult(created=len(plan.new), updated=len(plan.updates), skipped=plan.skipped,
-                          organizations_created=len(plan.organizations.new_organizations))
+                          organizations_created=len(plan.organizations.new))
     if dry_run:
         db.session.rollback()
         return result

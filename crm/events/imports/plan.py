@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from crm.contacts.organizations.names import MAX_NAME, OrgRef, split_organization
+from crm.contacts.organizations.names import MAX_NAME, OrganizationIndex, OrgRef, split_organization
 from crm.core.extensions import db
 from crm.core.tabular import Table
 from crm.core.text import clean, fold
@@ -33,7 +33,7 @@ from crm.events.imports.rows import (
     unlabelled_cells,
 )
 from crm.events.models import Activity, PartnerRequest
-from crm.events.organizations import OrganizationError, OrganizationResolver
+from crm.events.organizations import OrganizationError, prime, resolve
 from crm.program.models import ActionLine, ProgramYear
 
 
@@ -85,11 +85,11 @@ class ActivityRow:
 class ActivityPlan:
     new: list[ActivityRow]
     skipped: int
-    organizations: OrganizationResolver
+    organizations: OrganizationIndex  # with the new organizations the file names
 
 
 def _activity_row(number: int, cells: dict[str, str], header: dict[str, str], lines: ActionLines,
-                  resolver: OrganizationResolver, problems: Problems) -> ActivityRow | None:
+                  organizations: OrganizationIndex, problems: Problems) -> ActivityRow | None:
     """One row of the activities file, or None when it has a problem (recorded in `problems`)."""
     unlabelled_cells(number, cells, problems)
     values: dict = {}
@@ -105,19 +105,19 @@ def _activity_row(number: int, cells: dict[str, str], header: dict[str, str], li
             values["accion"] = lines.find(values["fecha"].year, code)
     except RowError as exc:
         problems.add(number, header["accion"], str(exc))
-    organizations = []
+    refs = []
     for name in organization_names(cell(cells, header, "organizaciones")):
         if len(split_organization(name)[0]) > MAX_NAME:
             problems.add(number, header["organizaciones"], f"el nombre «{name[:40]}…» es demasiado largo")
             continue
         try:
-            organizations.append(resolver.resolve(name))
+            refs.append(resolve(organizations, name))
         except OrganizationError as exc:
             problems.add(number, header["organizaciones"], f"«{name[:40]}»: {exc}")
     if "accion" not in values or None in (values["fecha"], values["titulo"]):
         return None
     return ActivityRow(row=number, date=values["fecha"], action_line=values["accion"], title=values["titulo"],
-                       type=values["tipo"], modality=values["modalidad"], organizations=organizations)
+                       type=values["tipo"], modality=values["modalidad"], organizations=refs)
 
 
 def existing_activity_keys(first, last) -> set[tuple]:
@@ -150,14 +150,15 @@ def plan_activities(table: Table) -> ActivityPlan:
     header = read_header(table, ACTIVITY_COLUMNS, ACTIVITY_REQUIRED, problems)
     if any(column not in header for column in ACTIVITY_REQUIRED):
         problems.raise_if_any()
-    resolver = OrganizationResolver()
-    resolver.prime(name for _, cells in table.rows for name in organization_names(cell(cells, header, "organizaciones")))
+    organizations = OrganizationIndex.load()
+    prime(organizations, (name for _, cells in table.rows
+                          for name in organization_names(cell(cells, header, "organizaciones"))))
     lines = ActionLines()
     rows = [row for number, cells in table.rows
-            if (row := _activity_row(number, cells, header, lines, resolver, problems)) is not None]
+            if (row := _activity_row(number, cells, header, lines, organizations, problems)) is not None]
     problems.raise_if_any()
     new, skipped = _new_activities(rows)
-    return ActivityPlan(new=new, skipped=skipped, organizations=resolver)
+    return ActivityPlan(new=new, skipped=skipped, organizations=organizations)
 
 
 # --------------------------------------------------------------------------- requests
@@ -178,11 +179,11 @@ class RequestPlan:
     new: list[RequestRow]
     updates: list[tuple[PartnerRequest, date]]  # recorded requests whose empty attention date is filled
     skipped: int
-    organizations: OrganizationResolver
+    organizations: OrganizationIndex  # with the new organizations the file names
 
 
 def _request_row(number: int, cells: dict[str, str], header: dict[str, str], lines: ActionLines,
-                 resolver: OrganizationResolver, problems: Problems) -> RequestRow | None:
+                 organizations: OrganizationIndex, problems: Problems) -> RequestRow | None:
     """One row of the requests file, or None when it has a problem (recorded in `problems`)."""
     unlabelled_cells(number, cells, problems)
     ok = True
@@ -206,7 +207,7 @@ def _request_row(number: int, cells: dict[str, str], header: dict[str, str], lin
         name = required_text(cells, header, "solicitante", MAX_NAME + MAX_NAME)
         if len(split_organization(name)[0]) > MAX_NAME:
             raise RowError(f"el nombre es demasiado largo (máximo {MAX_NAME} caracteres)")
-        requester = resolver.resolve(name)
+        requester = resolve(organizations, name)
     except (RowError, OrganizationError) as exc:
         ok = False
         problems.add(number, header["solicitante"], str(exc))
@@ -226,6 +227,11 @@ def _request_row(number: int, cells: dict[str, str], header: dict[str, str], lin
         return None
     return RequestRow(row=number, received_on=received, requester=requester, subject=subject,
                       attended_on=attended, action_line=line)
+
+
+def _identity(ref: OrgRef) -> tuple[str, int]:
+    """A comparison key: the same organization gives the same identity (recorded or new in this file)."""
+    return ("db", ref.id) if ref.id is not None else ("new", id(ref))
 
 
 def existing_requests(first, last) -> dict[tuple, PartnerRequest]:
@@ -249,7 +255,7 @@ def _request_changes(rows: list[RequestRow]) -> tuple[list[RequestRow], list[tup
     recorded = existing_requests(min(r.received_on for r in rows), max(r.received_on for r in rows))
     in_file: dict[tuple, RequestRow | PartnerRequest] = {}
     for row in rows:
-        key = (row.received_on, OrganizationResolver.identity(row.requester), fold(row.subject))
+        key = (row.received_on, _identity(row.requester), fold(row.subject))
         target = in_file.get(key) or recorded.get(key)
         if target is None:
             new.append(row)
@@ -273,11 +279,11 @@ def plan_requests(table: Table) -> RequestPlan:
     header = read_header(table, REQUEST_COLUMNS, REQUEST_REQUIRED, problems)
     if any(column not in header for column in REQUEST_REQUIRED):
         problems.raise_if_any()
-    resolver = OrganizationResolver()
-    resolver.prime(cell(cells, header, "solicitante") for _, cells in table.rows)
+    organizations = OrganizationIndex.load()
+    prime(organizations, (cell(cells, header, "solicitante") for _, cells in table.rows))
     lines = ActionLines()
     rows = [row for number, cells in table.rows
-            if (row := _request_row(number, cells, header, lines, resolver, problems)) is not None]
+            if (row := _request_row(number, cells, header, lines, organizations, problems)) is not None]
     problems.raise_if_any()
     new, updates, skipped = _request_changes(rows)
-    return RequestPlan(new=new, updates=updates, skipped=skipped, organizations=resolver)
+    return RequestPlan(new=new, updates=updates, skipped=skipped, organizations=organizations)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from crm.contacts.models import Organization
 from crm.core.extensions import db
 from crm.core.text import fold
 from crm.events.imports.plan import ActivityPlan, RequestPlan
@@ -33,7 +34,7 @@ class _Counter:
 
 def write_activities(plan: ActivityPlan, progress: Progress | None) -> None:
     """Creates the new organizations and the new activities with their organizations."""
-    plan.organizations.create_new()
+    plan.organizations.write()
     counter = _Counter(progress)
     for row in plan.new:
         counter.step()
@@ -41,7 +42,7 @@ def write_activities(plan: ActivityPlan, progress: Progress | None) -> None:
                             title_key=fold(row.title), type=row.type, modality=row.modality)
         seen: set[int] = set()
         for ref in row.organizations:
-            organization = plan.organizations.record(ref)
+            organization = db.session.get(Organization, ref.id)
             if organization.id not in seen:
                 seen.add(organization.id)
                 activity.organizations.append(organization)
@@ -51,13 +52,13 @@ def write_activities(plan: ActivityPlan, progress: Progress | None) -> None:
 
 def write_requests(plan: RequestPlan, progress: Progress | None) -> None:
     """Creates the new organizations and the new requests, and fills the attention dates the file gives."""
-    plan.organizations.create_new()
+    plan.organizations.write()
     counter = _Counter(progress)
     for row in plan.new:
         counter.step()
         db.session.add(PartnerRequest(
             received_on=row.received_on, attended_on=row.attended_on,
-            requester_id=plan.organizations.record(row.requester).id,
+            requester_id=row.requester.id,
             subject=row.subject, subject_key=fold(row.subject),
             action_line_id=row.action_line.id if row.action_line else None,
         ))
