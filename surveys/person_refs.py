@@ -8,7 +8,7 @@ from sqlalchemy import delete, select, update
 from crm.contacts.models import Person
 from crm.contacts.references import PageSection, Participation, PersonReference
 from crm.core.extensions import db
-from crm.core.timeutil import to_local
+from crm.core.timeutil import local_text
 from surveys.models import Answer, Invitation, Question, Response
 
 
@@ -37,18 +37,13 @@ def _export(person: Person) -> dict:
     return {"invitations": invitations, "responses": responses}
 
 
-def _local(value) -> str:
-    """As the pages show a moment (the `local` template filter)."""
-    return to_local(value).strftime("%Y-%m-%d %H:%M") if value is not None else ""
-
-
 def _page(person: Person) -> Participation:
     invitations = db.session.scalars(select(Invitation).where(Invitation.person_id == person.id)
                                      .order_by(Invitation.created_at.desc())).all()
     responses = db.session.scalars(select(Response).where(Response.person_id == person.id)
                                    .order_by(Response.submitted_at.desc())).all()
     items = [f"Invitación a «{i.survey.title}»: {i.status}" for i in invitations]
-    items += [f"Respondió «{r.survey.title}» el {_local(r.submitted_at)}" for r in responses]
+    items += [f"Respondió «{r.survey.title}» el {local_text(r.submitted_at)}" for r in responses]
     timeline = [(r.submitted_at, f"Respondió «{r.survey.title}»") for r in responses]
     return Participation([PageSection("Encuestas", items, "Sin invitaciones ni respuestas.")], timeline)
 

@@ -12,6 +12,7 @@ import unicodedata
 
 from sqlalchemy import select
 
+from crm.contacts.models import PersonEmail
 from crm.core import audit
 from crm.core.errors import DomainError
 from crm.core.extensions import db
@@ -164,8 +165,6 @@ def open_link(survey: Survey) -> str:
 
 
 def find_person_by_email(email: str):
-    from crm.contacts.models import PersonEmail
-
     key = (email or "").strip().lower()
     found = db.session.scalar(select(PersonEmail).where(PersonEmail.address_key == key)) if key else None
     return found.person if found is not None else None

@@ -25,6 +25,7 @@ from crm.core.extensions import db
 from crm.core.text import fold
 from crm.events.models import Activity, Attendance, ObservationProgram, Participant, PartnerRequest
 from crm.program import services as program_services
+from surveys.models import Answer, Choice, Invitation, Question, Response, Survey
 
 demo_cli = AppGroup("demo", help="Datos de demostración.")
 
@@ -217,8 +218,6 @@ def _requests(orgs: list[Organization]) -> None:
 
 
 def _surveys(rng: random.Random) -> None:
-    from surveys.models import Answer, Choice, Question, Response, Survey
-
     specs = [("demo-satisfaccion-rvc", "Satisfacción de la reunión con la Red Voto Chilango",
               "Satisfaction with the Red Voto Chilango meeting", "AI3", 40),
              ("demo-observacion-pp2025", "Satisfacción de las personas observadoras: Presupuesto Participativo 2025",
@@ -257,8 +256,6 @@ def _surveys(rng: random.Random) -> None:
 
 def _invite_program_participants(survey, question) -> None:
     """The observation program's participants are invited; the first half answered with their link."""
-    from surveys.models import Answer, Invitation, Response
-
     program = db.session.scalar(select(ObservationProgram).where(ObservationProgram.code == "pp2025"))
     survey.observation_program_id = program.id
     for i, participant in enumerate(sorted(program.participants, key=lambda p: p.id)):

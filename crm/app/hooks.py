@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from crm.auth.roles import role_has
-from crm.core.timeutil import to_local
+from crm.core.timeutil import local_text
 from crm.core.web import MAX_ID
 
 CSP = (
@@ -21,7 +21,7 @@ def register_hooks(app: Flask) -> None:
     app.before_request(_idle_timeout)
     app.url_value_preprocessor(_impossible_path_values)
     app.after_request(_security_headers)
-    app.template_filter("local")(_local)
+    app.template_filter("local")(local_text)
     app.context_processor(_globals)
 
 
@@ -47,12 +47,6 @@ def _security_headers(response):
     if request.endpoint and not request.endpoint.startswith(("static", "bootstrap")):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-def _local(value, fmt="%Y-%m-%d %H:%M"):
-    if value is None:
-        return ""
-    return to_local(value).strftime(fmt)
 
 
 def _can(permission: str) -> bool:

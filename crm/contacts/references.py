@@ -61,13 +61,23 @@ def registered() -> tuple[PersonReference, ...]:
     return tuple(_registered.values())
 
 
+def _connected() -> tuple[PersonReference, ...]:
+    """The references a merge or an anonymisation must act on. None registered means the app was built
+    without its wiring: deleting or clearing a person then would silently lose (by cascade) the rows of
+    the packages above, so it stops instead."""
+    references = registered()
+    if not references:
+        raise RuntimeError("no person references are registered (crm.app.wiring.connect_domains was not called)")
+    return references
+
+
 def merge_references(survivor_id: int, other_id: int) -> None:
-    for reference in registered():
+    for reference in _connected():
         reference.merge(survivor_id, other_id)
 
 
 def erase_references(person_id: int) -> None:
-    for reference in registered():
+    for reference in _connected():
         reference.erase(person_id)
 
 

@@ -128,15 +128,6 @@ def _row_tuple(row: dict, names: Sequence[str], as_stored) -> tuple:
     return tuple(as_stored(row[name]) if isinstance(row[name], datetime) else row[name] for name in names)
 
 
-def bulk_insert(model, rows: list[dict]) -> None:
-    """Insert many rows (dicts with the same keys) inside the caller's transaction (see `insert_tuples`)."""
-    if not rows:
-        return
-    names = list(rows[0])
-    as_stored = datetime_value(db.session.connection())
-    insert_tuples(model, names, [_row_tuple(row, names, as_stored) for row in rows])
-
-
 def insert_returning_ids(model, values: list[dict]) -> list[int]:
     """Insert many rows (dicts with the same keys) and return their ids in the order of `values`."""
     if not values:

@@ -33,6 +33,11 @@ def to_local(value: datetime, tz: ZoneInfo | None = None) -> datetime:
     return value.replace(tzinfo=UTC).astimezone(tz or local_tz())
 
 
+def local_text(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored moment as the pages write it (local time; "" for none): the `local` template filter."""
+    return "" if value is None else to_local(value).strftime(fmt)
+
+
 def to_utc_naive(value: datetime, tz: ZoneInfo | None = None) -> datetime:
     """An aware datetime, or a naive one meaning local time, as naive UTC."""
     if value.tzinfo is None:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from crm.core.errors import Problem
+
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,60}\.(csv|xlsx)$")
 _JOB_FILE = re.compile(r"^(\d{1,12}-[A-Za-z0-9_-]{20,60}\.(?:csv|xlsx))(\..+)?$")
 MAX_AGE = timedelta(days=1)
@@ -47,6 +49,13 @@ class Step(StrEnum):
 
 
 RUNNING = (Phase.QUEUED, Phase.READING, Phase.VALIDATING, Phase.WRITING)
+
+
+def problems_of(state: dict) -> list[Problem]:
+    """The problems a job's state records ({row, column, message} each; a state written by an earlier
+    version may hold whole lines instead, shown as messages)."""
+    return [Problem(**item) if isinstance(item, dict) else Problem(None, None, str(item))
+            for item in state.get("problems") or []]
 
 
 def upload_folder() -> Path:

@@ -20,7 +20,7 @@ from wtforms import BooleanField, HiddenField
 from crm.auth.permissions import permission_required
 from crm.core.tabular import csv_bytes
 from crm.imports import tasks
-from crm.imports.jobs import RUNNING, Job, Phase, Step, new_token, purge_uploads, upload_folder
+from crm.imports.jobs import RUNNING, Job, Phase, Step, new_token, problems_of, purge_uploads, upload_folder
 from crm.imports.kinds import Kind, resolve_kind
 
 bp = Blueprint("imports", __name__, url_prefix="/importar")
@@ -97,7 +97,7 @@ def preview(kind: str, token: str):
     page = render_template("imports/status.html", spec=spec, kind=kind, token=token, state=state,
                            running=running, auto=auto, refresh_seconds=REFRESH_SECONDS,
                            long_wait=state["phase"] == Phase.QUEUED and quiet > LONG_WAIT,
-                           form=ConfirmImportForm(token=token), number=_number, Phase=Phase, Step=Step)
+                           form=ConfirmImportForm(token=token), problems=problems_of(state), number=_number, Phase=Phase, Step=Step)
     response = Response(page)
     if running and auto:
         response.headers["Refresh"] = str(REFRESH_SECONDS)
@@ -109,8 +109,8 @@ def preview(kind: str, token: str):
 def problems_report(kind: str, token: str):
     _kind(kind)
     _, state = _job(kind, token)
-    rows = [["" if problem["row"] is None else problem["row"], problem["column"] or "", problem["message"]]
-            for problem in state.get("problems") or []]
+    rows = [["" if problem.row is None else problem.row, problem.column or "", problem.message]
+            for problem in problems_of(state)]
     return Response(csv_bytes(["fila", "columna", "problema"], rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="problemas-{kind}.csv"'})
 

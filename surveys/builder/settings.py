@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from crm.core.extensions import db
-from crm.core.timeutil import to_utc_naive
+from crm.core.timeutil import to_local, to_utc_naive
+from crm.events.models import Activity, ObservationProgram
 from surveys import services
 from surveys.builder.base import (
     LANGUAGE_SETS,
@@ -32,13 +33,9 @@ def _settings_values(settings: SurveySettings) -> dict:
     if opens_at and closes_at and closes_at <= opens_at:
         raise BuilderError("La fecha de cierre debe ser posterior a la de apertura.")
     if settings.activity_id is not None:
-        from crm.events.models import Activity
-
         if not 0 < settings.activity_id < 2**31 or db.session.get(Activity, settings.activity_id) is None:
             raise BuilderError("La actividad elegida no existe.")
     if settings.observation_program_id is not None:
-        from crm.events.models import ObservationProgram
-
         if (not 0 < settings.observation_program_id < 2**31
                 or db.session.get(ObservationProgram, settings.observation_program_id) is None):
             raise BuilderError("El programa de observación elegido no existe.")
@@ -67,8 +64,6 @@ def create_blank(settings: SurveySettings, *, actor=None) -> Survey:
 
 
 def settings_of(survey: Survey) -> SurveySettings:
-    from crm.core.timeutil import to_local
-
     def local(value):
         return to_local(value).replace(tzinfo=None) if value else None
 

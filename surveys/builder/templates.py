@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from crm.core.extensions import db
 from surveys import services
 from surveys.builder.base import SCALES, YES_NO
 from surveys.models import Survey
@@ -170,8 +171,6 @@ ENGLISH_TITLES = {
 def create_from_template(key: str, *, component_code: str | None = None, year: int | None = None,
                          anonymous: bool = False, title: str = "", actor=None) -> Survey:
     """A new draft survey from a template (services.create_survey), with its English title."""
-    from crm.core.extensions import db
-
     template = TEMPLATES.get(key)
     if template is None:
         raise services.SurveyError("Elija una plantilla de la lista.")

@@ -11,11 +11,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from crm.contacts.catalogs import MEMBERSHIP_STATUSES, NETWORKS
 from crm.contacts.models import Person
 from crm.contacts.privacy.rights import can_contact
 from crm.contacts.search import PeopleFilter, people_query
 from crm.core.errors import DomainError
 from crm.core.extensions import db
+from crm.events.models import Activity, Attendance, ObservationProgram, Participant
 from surveys.models import Invitation, Survey
 
 STATUSES = {"pending": "Pendiente", "sent": "Enviada", "opened": "Abierta", "answered": "Respondida",
@@ -92,9 +94,6 @@ def _with_preferences(query):
 
 def select_people(selection: Selection) -> tuple[list[Person], str, str]:
     """The people of a selection (preloaded), the invitations' `source` tag, and a description for staff."""
-    from crm.contacts.catalogs import NETWORKS
-    from crm.events.models import Activity, Attendance, ObservationProgram, Participant
-
     if selection.source == "red":
         if selection.network not in NETWORKS:
             raise InvitationError("Elija la red cuyas personas integrantes quiere invitar.")
@@ -142,8 +141,6 @@ def select_people(selection: Selection) -> tuple[list[Person], str, str]:
 
 
 def status_label(status: str) -> str:
-    from crm.contacts.catalogs import MEMBERSHIP_STATUSES
-
     return MEMBERSHIP_STATUSES.get(status, status).lower()
 
 

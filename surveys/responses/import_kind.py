@@ -6,7 +6,7 @@ from __future__ import annotations
 from crm.core.extensions import db
 from crm.imports.kinds import Kind, Outcome, register_kind_resolver
 from surveys.models import Survey
-from surveys.responses import imports as responses_io
+from surveys.responses.imports import import_responses
 
 GONE = "La encuesta a la que se importaban las respuestas ya no existe; no se guardó nada."
 
@@ -22,7 +22,7 @@ def _responses_kind(survey_id: int) -> Kind | None:
     columns = ", ".join(["submitted_at"] + [q.name for q in survey.answerable_questions if q.name])
 
     def run(table, actor, dry_run, filename, progress) -> Outcome:
-        report = responses_io.import_responses(survey, table, dry_run=dry_run, actor=actor,
+        report = import_responses(survey, table, dry_run=dry_run, actor=actor,
                                                source=filename)
         return Outcome(f"{report.imported} respuestas", None)
 

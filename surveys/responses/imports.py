@@ -1,9 +1,9 @@
-"""Responses in and out (CONTRACTS.md, "Responses file" and "Exports").
+"""Responses collected elsewhere (CONTRACTS.md, "Responses file").
 
 `import_responses(survey, table)` validates every row first and writes all or nothing:
-Response(channel="import") + Answer rows. Problems are `row R: COLUMN: message`.
-`export_rows(survey)` in surveys.responses.export gives the same columns back: submitted_at, then one
-per question.
+Response(channel="import") + Answer rows. Each problem is a `Problem(row, column, message)` (printed
+`row R: COLUMN: message`). `export_rows(survey)` in surveys.responses.export gives the same columns back:
+submitted_at, then one per question.
 """
 
 from __future__ import annotations

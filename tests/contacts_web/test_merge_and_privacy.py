@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from crm.contacts import dedupe
 from crm.contacts.models import ArcoRequest, Consent, Note, Person, PersonEmail
 from crm.contacts.people import ContactsError
-from crm.contacts.privacy import rights as privacy_rights
+from crm.contacts.privacy import rights
 from crm.core.audit import AuditEntry
 from crm.core.extensions import db
 from crm.events.models import Attendance, ObservationProgram, Participant
@@ -93,7 +93,7 @@ def test_merge_moves_everything_and_changes_nothing_else(app, staff):
 def test_merge_takes_the_chosen_fields_and_keeps_oppositions(app, staff):
     survivor = make_person("Rosa", "Tellez", email="r1@example.org")
     other = make_person("Rosa María", "Téllez", email="r2@example.org")
-    privacy_rights.set_opposition(other, "email", True, actor=staff)
+    rights.set_opposition(other, "email", True, actor=staff)
     merged = dedupe.merge(survivor, other, {"given_name": "other", "first_surname": "other"}, actor=staff)
     assert merged.full_name == "Rosa María Téllez"
     assert merged.opposes("email")
@@ -120,9 +120,9 @@ def test_anonymize_removes_identity_keeps_answers_unlinked_and_nothing_else_chan
     answers_before = db.session.scalar(select(func.count(Answer.id)))
 
     with pytest.raises(ContactsError):
-        privacy_rights.anonymize(person, actor=staff)  # block first
-    privacy_rights.block(person, actor=staff)
-    privacy_rights.anonymize(person, actor=staff)
+        rights.anonymize(person, actor=staff)  # block first
+    rights.block(person, actor=staff)
+    rights.anonymize(person, actor=staff)
 
     db.session.expire_all()
     person = db.session.get(Person, person.id)
@@ -139,10 +139,10 @@ def test_anonymize_removes_identity_keeps_answers_unlinked_and_nothing_else_chan
 
 def test_arco_deadline_counts_business_days(app, staff):
     person = make_person()
-    request = privacy_rights.register_request(person, "access", date(2025, 3, 3), actor=staff)
+    request = rights.register_request(person, "access", date(2025, 3, 3), actor=staff)
     assert request.due_on == date(2025, 3, 31)  # 20 business days after Monday 3 March
-    assert privacy_rights.business_days_left(request, today=date(2025, 3, 28)) == 1
-    assert privacy_rights.business_days_left(request, today=date(2025, 4, 2)) == -2
+    assert rights.business_days_left(request, today=date(2025, 3, 28)) == 1
+    assert rights.business_days_left(request, today=date(2025, 4, 2)) == -2
     assert db.session.scalar(select(func.count(ArcoRequest.id))) == 1
 
 
@@ -152,7 +152,7 @@ def test_access_export_contains_everything_and_is_audited(app, staff):
     program.participants.append(Participant(person_id=person.id, role="observer", folio="F-1"))
     db.session.add(program)
     db.session.commit()
-    data = privacy_rights.access_export(person, actor=staff)
+    data = rights.access_export(person, actor=staff)
     assert data["emails"][0]["address"] == "oscar@example.org"
     assert data["observation_programs"][0]["folio"] == "F-1"
     assert data["notes"] and data["consents"] and data["memberships"]
@@ -161,9 +161,9 @@ def test_access_export_contains_everything_and_is_audited(app, staff):
 
 def test_opposition_is_honored_by_can_contact(app, staff):
     person = make_person()
-    assert privacy_rights.can_contact(person, "email")
-    privacy_rights.set_opposition(person, "email", True, actor=staff)
-    assert not privacy_rights.can_contact(person, "email")
-    assert privacy_rights.can_contact(person, "whatsapp")
-    privacy_rights.block(person, actor=staff)
-    assert not privacy_rights.can_contact(person, "whatsapp")
+    assert rights.can_contact(person, "email")
+    rights.set_opposition(person, "email", True, actor=staff)
+    assert not rights.can_contact(person, "email")
+    assert rights.can_contact(person, "whatsapp")
+    rights.block(person, actor=staff)
+    assert not rights.can_contact(person, "whatsapp")

@@ -19,7 +19,7 @@ from sqlalchemy import delete, select, text
 from crm.contacts import dedupe
 from crm.contacts.imports.pipeline import import_contacts_file
 from crm.contacts.models import Person, PersonEmail, PersonPhone
-from crm.contacts.privacy import rights as privacy_rights
+from crm.contacts.privacy import rights
 from crm.contacts.search import PeopleFilter, filtered, people_query
 from crm.core.extensions import db
 from crm.core.pagination import paginate
@@ -157,9 +157,9 @@ def test_changed_and_removed_emails_and_phones_leave_the_index(app):
 def test_anonymized_people_cannot_be_found_by_their_former_identity(app, staff):
     person = make_person("Óscar", "Núñez", email="oscar@example.org", phone="+525522334455")
     bystander = make_person("Oscar", "Nava", email="oscar.nava@example.org")
-    privacy_rights.block(person, actor=staff)
+    rights.block(person, actor=staff)
     assert found("oscar", status="blocked") == {person.id}
-    privacy_rights.anonymize(person, actor=staff)
+    rights.anonymize(person, actor=staff)
     for q in ("oscar", "nunez", "oscar@example", "22334455", "persona anonimizada"):
         assert found(q, status="anonymized") == set(), q
     assert found("oscar") == {bystander.id}

@@ -3,7 +3,7 @@ import time
 from sqlalchemy import func, select
 
 from crm.contacts.models import Consent, Membership, Person
-from crm.contacts.views import signup as public_views
+from crm.contacts.views import signup as signup_views
 from crm.core import mail
 from crm.core.extensions import db
 from tests.factories import make_network, make_person
@@ -15,7 +15,7 @@ FORM = {"given_name": "Rosa", "first_surname": "Téllez", "second_surname": "", 
 
 def started(app, seconds_ago=10):
     with app.test_request_context():
-        return public_views._serializer().dumps(time.time() - seconds_ago)
+        return signup_views._serializer().dumps(time.time() - seconds_ago)
 
 
 def test_sign_up_confirm_and_review(app, client, login_as):

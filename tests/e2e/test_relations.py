@@ -320,7 +320,7 @@ def test_a_sign_up_sent_too_fast_is_refused_and_nothing_is_stored(live_server, p
 
 
 def _seed_for_sweep(live_server) -> dict:
-    from crm.contacts.privacy import rights as privacy_rights
+    from crm.contacts.privacy import rights
     from crm.core.extensions import db
     from crm.core.text import fold
     from crm.core.timeutil import local_today
@@ -340,7 +340,7 @@ def _seed_for_sweep(live_server) -> dict:
         db.session.add(PartnerRequest(received_on=today, requester_id=ine.id, subject=subject,
                                       subject_key=fold(subject)))
         db.session.commit()
-        privacy_rights.register_request(person, "access", today, "Copia de sus datos", actor=None)
+        rights.register_request(person, "access", today, "Copia de sus datos", actor=None)
         ids = {"person": person.id, "first": first_id, "second": second_id}
         db.session.remove()
     return ids

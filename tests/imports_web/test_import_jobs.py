@@ -102,6 +102,23 @@ def test_a_file_with_problems_lists_them_and_offers_the_report(client, login_as)
     assert "\r\n2,correo," in client.get(report).get_data(as_text=True)
 
 
+def test_problems_recorded_as_lines_by_an_earlier_version_still_show(client, login_as):
+    """A job's state written before problems were structured holds whole lines: page and report show them."""
+    owner = login_as("staff").id
+    bad = HEADER + "Ana,Ruiz,ana.ruiz@,,MX\n"
+    location = post_file(client, "contactos", bad).headers["Location"]
+    token = location.split("/revisar/")[1].split("?")[0]
+    with client.application.app_context():
+        job = Job.find(owner, token)
+        state = job.load()
+        job.save(dict(state, problems=["row 2: correo: «ana.ruiz@» no es un correo válido"]))
+    page = client.get(location).get_data(as_text=True)
+    assert "El archivo tiene 1 problema." in page and "row 2: correo: «ana.ruiz@» no es un correo válido" in page
+    report = client.get(location.split("?")[0] + "/problemas.csv")
+    assert report.status_code == 200
+    assert ',,row 2: correo: «ana.ruiz@» no es un correo válido' in report.get_data(as_text=True)
+
+
 # --- a real queue: the request returns before the work is done ----------------------------------
 
 
