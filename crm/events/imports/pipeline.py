@@ -7,6 +7,7 @@ written in one transaction (crm.events.imports.write), or nothing is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from crm.core import audit
@@ -37,16 +38,10 @@ def import_activities(table: Table, *, dry_run: bool = False, actor=None, source
     if dry_run:
         db.session.rollback()
         return result
-    try:
-        write_activities(plan, progress)
-        audit.record(actor, "activities.import", None, {
-            "file": source, "created": result.created, "skipped": result.skipped,
-            "organizations_created": result.organizations_created,
-        })
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    _write_all(lambda: write_activities(plan, progress), actor, "activities.import", {
+        "file": source, "created": result.created, "skipped": result.skipped,
+        "organizations_created": result.organizations_created,
+    })
     return result
 
 
@@ -62,14 +57,19 @@ def import_requests(table: Table, *, dry_run: bool = False, actor=None, source: 
     if dry_run:
         db.session.rollback()
         return result
+    _write_all(lambda: write_requests(plan, progress), actor, "requests.import", {
+        "file": source, "created": result.created, "updated": result.updated, "skipped": result.skipped,
+        "organizations_created": result.organizations_created,
+    })
+    return result
+
+
+def _write_all(write: Callable[[], None], actor, action: str, details: dict) -> None:
+    """The planned rows and their audit record in one transaction: all or nothing."""
     try:
-        write_requests(plan, progress)
-        audit.record(actor, "requests.import", None, {
-            "file": source, "created": result.created, "updated": result.updated, "skipped": result.skipped,
-            "organizations_created": result.organizations_created,
-        })
+        write()
+        audit.record(actor, action, None, details)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return result
