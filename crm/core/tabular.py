@@ -196,17 +196,21 @@ def read_table_bytes(data: bytes, filename: str) -> Table:
     raise TableError(f"formato no reconocido «{suffix or filename}»: use un archivo .csv o .xlsx")
 
 
-def read_table(path: str | Path) -> Table:
+def read_file_bytes(path: str | Path) -> bytes:
+    """A file's bytes, or a TableError with one clear line (missing, a folder, unreadable)."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise TableError(f"no existe el archivo {path}") from None
     except IsADirectoryError:
         raise TableError(f"{path} es una carpeta, no un archivo") from None
     except OSError as exc:
         raise TableError(f"no se pudo leer {path}: {exc.strerror}") from None
-    return read_table_bytes(data, path.name)
+
+
+def read_table(path: str | Path) -> Table:
+    return read_table_bytes(read_file_bytes(path), Path(path).name)
 
 
 def _export_value(value: object) -> object:

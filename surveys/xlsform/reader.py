@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from crm.core.tabular import TableError
+from crm.core.tabular import read_file_bytes
 from surveys.xlsform.model import (
     ANSWERABLE,
     CHOICES_COLUMNS,
@@ -315,16 +315,8 @@ def read_xlsform(source: str | Path | bytes, *, filename: str | None = None) -> 
     if isinstance(source, bytes):
         data = source
     else:
-        path = Path(source)
-        filename = filename or path.name
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise TableError(f"no existe el archivo {path}") from None
-        except IsADirectoryError:
-            raise TableError(f"{path} es una carpeta, no un archivo") from None
-        except OSError as exc:
-            raise TableError(f"no se pudo leer {path}: {exc.strerror}") from None
+        filename = filename or Path(source).name
+        data = read_file_bytes(source)
     sheets = load_sheets(data)
     report = Report()
     for key, (title, _) in sheets.items():
