@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.auth.models import User
 from crm.auth.roles import Role
@@ -70,10 +72,21 @@ def create_user(email: str, role: str, password: str, *, name: str = "", actor=N
     return user
 
 
+@cache
+def _dummy_hash() -> str:
+    """A hash of the same kind as the accounts' (werkzeug's scrypt), checked for unknown addresses."""
+    return generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The user when the credentials are right and the account active; audited either way."""
+    """The user when the credentials are right and the account active; audited either way.
+
+    An unknown address costs one hash verification too (against a dummy), so the answer's time does not tell
+    which addresses have an account."""
     address = (email or "").strip().lower()
     user = db.session.scalar(select(User).where(func.lower(User.email) == address))
+    if user is None:
+        check_password_hash(_dummy_hash(), password or "")
     if user is None or not user.check_password(password or ""):
         audit.record(None, "auth.login_failed", ("User", user.id if user else ""), {"email": address[:254]})
         db.session.commit()
@@ -89,6 +102,9 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def record_logout(user: User) -> None:
+    """Ends every session of the account on the server: a cookie saved before the log-out no longer loads the
+    user (the loader compares the session version)."""
+    user.session_version += 1
     audit.record(user, "auth.logout", user)
     db.session.commit()
 

@@ -26,8 +26,10 @@ class DuplicatePair:
 
 
 def find_duplicates(limit: int = 200) -> list[DuplicatePair]:
-    """Pairs sharing a phone, or the same name (accents and case ignored) in the same country."""
-    live = Person.status != "anonymized"
+    """Pairs of active records sharing a phone, or the same name (accents and case ignored) in the same country.
+
+    Blocked and anonymised records are left out: they cannot be merged (`merge_refusal`)."""
+    live = Person.status == "active"
     pairs: dict[tuple[int, int], str] = {}
     shared_phones = select(PersonPhone.e164).group_by(PersonPhone.e164).having(
         func.count(func.distinct(PersonPhone.person_id)) > 1)
@@ -77,6 +79,23 @@ def snapshot(person: Person) -> dict:
     }
 
 
+def merge_refusal(first: Person, second: Person) -> str | None:
+    """Why these two records cannot be merged (a Spanish message), or None.
+
+    A blocked record (first step of an ARCO cancellation) is excluded from every use, and an anonymised one
+    has no identity left: merging either would bring its data back into use, so both are refused."""
+    if first.id == second.id:
+        return "No se puede fusionar un registro consigo mismo."
+    for person in (first, second):
+        if person.is_anonymized:
+            return (f"El registro núm. {person.id} fue anonimizado por una solicitud de cancelación (ARCO) y no "
+                    "puede fusionarse con otro.")
+        if person.status == "blocked":
+            return (f"El registro núm. {person.id} está bloqueado por una solicitud de cancelación (ARCO): sus datos "
+                    "no pueden volver a usarse, por lo que no puede fusionarse con otro registro.")
+    return None
+
+
 def merge(survivor: Person, other: Person, choices: dict[str, str] | None = None, *, actor) -> Person:
     """Merge `other` into `survivor`. `choices[field] == "other"` takes that field from `other`.
 
@@ -85,10 +104,9 @@ def merge(survivor: Person, other: Person, choices: dict[str, str] | None = None
     crm.contacts.references) move to the survivor; the removed record's full snapshot is kept in the
     audit log.
     """
-    if survivor.id == other.id:
-        raise ContactsError("No se puede fusionar un registro consigo mismo.")
-    if survivor.is_anonymized or other.is_anonymized:
-        raise ContactsError("Un registro anonimizado no puede fusionarse.")
+    refusal = merge_refusal(survivor, other)
+    if refusal:
+        raise ContactsError(refusal)
     choices = choices or {}
     unknown = set(choices) - set(MERGE_FIELDS)
     if unknown:

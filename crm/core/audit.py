@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, ForeignKey, String, event
+from sqlalchemy import JSON, ForeignKey, String, event, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.core.extensions import db
@@ -34,6 +34,9 @@ class AuditEntry(db.Model):
 
 class AuditLogIsAppendOnly(Exception):
     pass
+
+
+REDACTED = "[dato suprimido]"  # what replaces a redacted value in an entry's details
 
 
 @event.listens_for(AuditEntry, "before_update")
@@ -86,3 +89,19 @@ def record(actor: Any, action: str, target: Any = None, details: dict | None = N
         entry.ip = (request.remote_addr or "")[:64]
     db.session.add(entry)
     return entry
+
+
+def redact(new_details: dict[int, dict], *, actor: Any, target: Any, reason: str) -> AuditEntry | None:
+    """The one permitted rewrite of the append-only log: the details of the given entries (id -> details, with
+    the personal values already replaced by REDACTED) are overwritten in the caller's transaction; the entries
+    themselves stay (when, who, what), and the redaction is itself recorded. A Core statement on the table, not
+    an ORM flush, so the guards against changing entries still stop every other update."""
+    if not new_details:
+        return None
+    table = AuditEntry.__table__
+    for entry_id, details in sorted(new_details.items()):
+        db.session.execute(update(table).where(table.c.id == entry_id).values(details=details))
+    for entry in list(db.session.identity_map.values()):  # entries already loaded must not show the old values
+        if isinstance(entry, AuditEntry) and entry.id in new_details:
+            db.session.expire(entry)
+    return record(actor, "audit.redact", target, {"entries": sorted(new_details), "reason": reason})

@@ -69,6 +69,10 @@ def test_a_known_address_is_not_overwritten_nor_revealed(app, client):
     assert response.status_code == 303
     db.session.refresh(person)
     assert person.given_name == "Rosa María"
+    # nothing is written for a known address until its owner opens the link in the e-mail (double opt-in)
+    assert db.session.scalar(select(func.count(Membership.id))) == 0
+    link = next(line for line in mail.outbox()[-1].get_content().splitlines() if "/unirse/confirmar/" in line)
+    assert client.get(link[link.index("/unirse"):]).status_code == 200
     assert db.session.scalar(select(func.count(Membership.id))) == 1
 
 

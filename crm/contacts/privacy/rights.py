@@ -19,6 +19,7 @@ from crm.contacts.models import (
     PersonPhone,
     person_tag,
 )
+from crm.contacts.privacy.redaction import redact_person
 from crm.contacts.references import erase_references, export_references
 from crm.contacts.services import ContactsError
 from crm.core import audit
@@ -104,7 +105,8 @@ def block(person: Person, *, actor) -> Person:
 
 
 def anonymize(person: Person, *, actor) -> Person:
-    """Cancellation: identity removed; survey answers kept for the aggregates, linked to no one.
+    """Cancellation: identity removed; survey answers kept for the aggregates, linked to no one; the audit
+    log's entries that hold the person's data are redacted (crm.contacts.privacy.redaction), not removed.
 
     What other packages hold about the person is unlinked or cleared by its registered person reference
     (crm.contacts.references), in this transaction.
@@ -114,6 +116,7 @@ def anonymize(person: Person, *, actor) -> Person:
     if person.status != "blocked":
         raise ContactsError("Primero bloquee el registro; la anonimización es el segundo paso de la cancelación.")
     person_id = person.id
+    redact_person(person, actor=actor)  # merge snapshots in the audit log hold the person's data too
     erase_references(person_id)
     for model in (PersonEmail, PersonPhone, Affiliation, Note, ChannelPreference, Membership):
         db.session.execute(delete(model).where(model.person_id == person_id))

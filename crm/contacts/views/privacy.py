@@ -33,6 +33,10 @@ def duplicates():
 def merge(first_id: int, second_id: int):
     first, second = db.get_or_404(Person, first_id), db.get_or_404(Person, second_id)
     form = ConfirmForm()
+    refusal = dedupe.merge_refusal(first, second)
+    if refusal:  # blocked or anonymised: no form is offered, and a POST changes nothing
+        return render_template("contacts/merge.html", first=first, second=second, form=form, fields=FIELD_LABELS,
+                               refusal=refusal), 409
     if form.validate_on_submit():
         survivor, other = (second, first) if request.form.get("conservar") == str(second.id) else (first, second)
         choices = {name: ("other" if request.form.get(f"campo_{name}") == str(other.id) else "survivor")

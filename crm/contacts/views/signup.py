@@ -142,6 +142,6 @@ def sent(code: str):
 @limiter.limit("30 per minute")
 def confirm(token: str):
     lang = _lang()
-    membership = signup.confirm(token[:100])
-    status = 200 if membership else 404
-    return render_template("contacts/public/confirmed.html", membership=membership, lang=lang), status
+    confirmation = signup.confirm(token[:400])
+    status = 200 if confirmation else 404
+    return render_template("contacts/public/confirmed.html", confirmation=confirmation, lang=lang), status
