@@ -11,20 +11,25 @@ and times, on a fresh copy of the migrated SQLite schema each run:
 - platform: crm.contacts.imports.pipeline.import_contacts_file(path): read the CSV, validate every row, match,
   plan, write in one transaction (the service the CLI and the web import call);
 - floor: raw sqlite3 multi-row INSERTs (2,000 rows a statement), in one transaction, of exactly the rows the platform stored (people,
-  e-mails, phones, networks, memberships, organizations, affiliations, consents), read back from the
-  platform's database: no reading, no validation, no matching.
+  e-mails, phones, networks, memberships, organizations, affiliations, consents), streamed back from the
+  platform's database in a process that loaded the application too (the same starting memory): no
+  reading of the file, no validation, no matching; only the INSERTs are timed.
 
-Before printing it checks that the platform created one person per row and the stored counts. Reports
-rows/s for both (median of the runs) and the peak resident memory of the process during the platform
-runs. Output: `import <platform rows/s> <floor rows/s> <ratio>` and a JSON line.
+Each run of each side is a process of its own (`--child`), so that each has its own memory peak. Before
+printing it checks that the platform created one person per row and the stored counts. Reports rows/s for
+both (median of the runs) and the peak resident memory (largest of the runs) of the platform's process and
+the floor's. Output: `import <platform rows/s> <floor rows/s> <ratio>`, `import_memory <platform MB>
+<floor MB> <ratio>`, each with a JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 import sqlite3
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -32,6 +37,7 @@ from pathlib import Path
 from bench.common import (
     DOMAINS,
     GIVEN_NAMES,
+    ROOT,
     SURNAMES,
     SqliteSchema,
     ascii_slug,
@@ -115,7 +121,8 @@ def write_file(path: Path, count: int) -> None:
             writer.writerow([row.get(column, "") for column in HEADER])
 
 
-def run_platform(db_path: Path, file_path: Path, rows: int) -> tuple[float, float]:
+def run_platform(db_path: Path, file_path: Path, rows: int) -> dict:
+    """In a child process: the import through the platform's service; its times and memory peak."""
     from sqlalchemy import func, select
 
     from crm.contacts.imports.pipeline import import_contacts_file
@@ -125,6 +132,7 @@ def run_platform(db_path: Path, file_path: Path, rows: int) -> tuple[float, floa
     app = make_app(f"sqlite:///{db_path}")
     with app.app_context():
         try:
+            start_mb = rss_mb()
             seconds, cpu, outcome = timed_cpu(import_contacts_file, file_path)
             if (outcome.created, outcome.updated, outcome.rows) != (rows, 0, rows):
                 raise SystemExit(f"import: expected {rows} new people, got {outcome}")
@@ -134,47 +142,73 @@ def run_platform(db_path: Path, file_path: Path, rows: int) -> tuple[float, floa
         finally:
             db.session.remove()
             db.engine.dispose()
-    return seconds, cpu
+    return {"seconds": seconds, "cpu": cpu, "peak_mb": peak_rss_mb(), "start_mb": start_mb}
 
 
-def stored_rows(db_path: Path) -> dict[str, tuple[list[str], list[tuple]]]:
-    """What the platform wrote, table by table: (columns, rows)."""
+def stored_counts(db_path: Path) -> dict[str, int]:
+    """How many rows the platform wrote, table by table."""
     connection = sqlite3.connect(db_path)
     try:
-        out = {}
-        for table in TABLES:
-            cursor = connection.execute(f"SELECT * FROM {table} ORDER BY id")  # noqa: S608 (fixed names)
-            out[table] = ([d[0] for d in cursor.description], cursor.fetchall())
-        return out
+        return {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 (fixed)
+                for table in TABLES}
     finally:
         connection.close()
 
 
-def run_floor(db_path: Path, data: dict[str, tuple[list[str], list[tuple]]]) -> float:
-    """Raw multi-row INSERTs of the same rows, one transaction, with the platform's pragmas."""
+def run_floor(db_path: Path, source: Path) -> dict:
+    """In a child process: raw multi-row INSERTs of the rows the platform stored in `source`, one transaction,
+    with the platform's pragmas; the time of the INSERTs and the process's memory peak.
+
+    For a like-for-like memory floor the process first loads the application, as the platform's does (its
+    modules are most of either peak), then streams the stored rows, 2,000 at a time, into the INSERTs:
+    what raw inserting costs on top of the same process, without holding the file.
+    """
+    make_app(f"sqlite:///{db_path}")
+    start_mb = rss_mb()
+    reader = sqlite3.connect(source)
     connection = sqlite3.connect(db_path, isolation_level=None)
     try:
         for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL"):
             connection.execute(f"PRAGMA {pragma}")
-
-        def insert_all() -> None:
-            # Multi-row INSERTs: the search index's triggers (FTS5) flush once per statement, so one statement
-            # per row would make the floor pay a cost the platform avoids, and stop being a floor.
-            connection.execute("BEGIN")
-            for table, (columns, rows) in data.items():
-                batch = max(1, min(2000, 32_000 // max(1, len(columns))))
-                row_marks = "(" + ", ".join("?" for _ in columns) + ")"
-                for start in range(0, len(rows), batch):
-                    chunk = rows[start:start + batch]
-                    values = ", ".join(row_marks for _ in chunk)
-                    connection.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}",  # noqa: S608
-                                       [value for row in chunk for value in row])
-            connection.execute("COMMIT")
-
-        seconds, _ = timed(insert_all)
-        return seconds
+        seconds = 0.0
+        # Multi-row INSERTs: the search index's triggers (FTS5) flush once per statement, so one statement
+        # per row would make the floor pay a cost the platform avoids, and stop being a floor.
+        connection.execute("BEGIN")
+        for table in TABLES:
+            cursor = reader.execute(f"SELECT * FROM {table} ORDER BY id")  # noqa: S608 (fixed names)
+            columns = [d[0] for d in cursor.description]
+            batch = max(1, min(2000, 32_000 // max(1, len(columns))))
+            row_marks = "(" + ", ".join("?" for _ in columns) + ")"
+            while chunk := cursor.fetchmany(batch):
+                values = ", ".join(row_marks for _ in chunk)
+                took, _ = timed(connection.execute, f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+                                f"VALUES {values}", [value for row in chunk for value in row])
+                seconds += took
+        took, _ = timed(connection.execute, "COMMIT")
+        return {"seconds": seconds + took, "peak_mb": peak_rss_mb(), "start_mb": start_mb}
     finally:
         connection.close()
+        reader.close()
+
+
+def child(side: str, *paths_and_rows: str) -> dict:
+    """Runs one side in a fresh process (`--child SIDE ...`) and returns what it printed."""
+    command = [sys.executable, "-m", "bench.import_contacts", "--child", side, *paths_and_rows]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"import: the {side} run failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_child(side: str, arguments: list[str]) -> int:
+    if side == "platform":
+        db_path, file_path, rows = arguments
+        measured = run_platform(Path(db_path), Path(file_path), int(rows))
+    else:
+        db_path, source = arguments
+        measured = run_floor(Path(db_path), Path(source))
+    print(json.dumps(measured), flush=True)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,7 +216,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="10,000 rows, one run (a smoke run)")
     parser.add_argument("--rows", type=int, help="rows in the file (default 100,000; --quick 10,000)")
     parser.add_argument("--runs", type=int, help="timed runs of each side (median; default 3, --quick 1)")
+    parser.add_argument("--child", nargs="+", metavar="ARG", help=argparse.SUPPRESS)  # one side's run (internal)
     args = parser.parse_args(argv)
+    if args.child:
+        return run_child(args.child[0], args.child[1:])
     rows = args.rows or (10_000 if args.quick else 100_000)
     runs = args.runs or (1 if args.quick else 3)
 
@@ -192,27 +229,25 @@ def main(argv: list[str] | None = None) -> int:
         file_path = folder / "contactos.csv"
         write_file(file_path, rows)
         note(f"import: {rows:,} rows, {file_path.stat().st_size / 2**20:.1f} MiB CSV; {runs} run(s)")
-        rss_before = rss_mb()
-        platform_times, platform_cpu = [], []
+        platform, floor = [], []
         for run in range(runs):
             db_path = schema.fresh(f"platform{run}")
-            seconds, cpu = run_platform(db_path, file_path, rows)
-            platform_times.append(seconds)
-            platform_cpu.append(cpu)
-            note(f"import: platform run {run + 1}: {seconds:.2f} s ({cpu:.2f} s CPU)")
-        peak = peak_rss_mb()
-        data = stored_rows(db_path)
-        floor_times = []
+            platform.append(child("platform", str(db_path), str(file_path), str(rows)))
+            note(f"import: platform run {run + 1}: {platform[-1]['seconds']:.2f} s "
+                 f"({platform[-1]['cpu']:.2f} s CPU), peak RSS {platform[-1]['peak_mb']:.0f} MB")
         for run in range(runs):
-            floor_times.append(run_floor(schema.fresh(f"floor{run}"), data))
-            note(f"import: floor run {run + 1}: {floor_times[-1]:.2f} s")
-        counts = {table: len(rows_) for table, (_, rows_) in data.items()}
-    platform_s, floor_s = median(platform_times), median(floor_times)
+            floor.append(child("floor", str(schema.fresh(f"floor{run}")), str(db_path)))
+            note(f"import: floor run {run + 1}: {floor[-1]['seconds']:.2f} s, peak RSS {floor[-1]['peak_mb']:.0f} MB")
+        counts = stored_counts(db_path)
+    platform_s, floor_s = median(r["seconds"] for r in platform), median(r["seconds"] for r in floor)
+    platform_cpu = median(r["cpu"] for r in platform)
     result("import", rows / platform_s, rows / floor_s, "rows/s", higher_is_better=True,
            rows=rows, runs=runs, platform_s=round(platform_s, 3), floor_s=round(floor_s, 3),
-           platform_cpu_s=round(median(platform_cpu), 3), rows_per_cpu_s=round(rows / median(platform_cpu)),
-           peak_rss_mb=round(peak, 1), rss_before_mb=round(rss_before, 1),
-           peak_over_start_mb=round(peak - rss_before, 1), stored=counts)
+           platform_cpu_s=round(platform_cpu, 3), rows_per_cpu_s=round(rows / platform_cpu), stored=counts)
+    platform_peak, floor_peak = max(r["peak_mb"] for r in platform), max(r["peak_mb"] for r in floor)
+    result("import_memory", platform_peak, floor_peak, "MB", higher_is_better=False, rows=rows, runs=runs,
+           platform_start_mb=round(max(r["start_mb"] for r in platform), 1),
+           floor_start_mb=round(max(r["start_mb"] for r in floor), 1))
     return 0
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -18,7 +20,8 @@ from pathlib import Path
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024  # zip-bomb guard
-MAX_ROWS = 500_000
+MAX_ROWS = 500_000  # data rows (the header aside)
+MAX_COLUMNS = 1024  # A..AMJ, as far as LibreOffice goes
 
 
 class TableError(Exception):
@@ -71,15 +74,56 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _finish(raw_rows: Iterable[tuple[int, Sequence[object]]], *, raw_cells: bool = False,
-            text_cells: bool = False) -> Table:
-    """The table of a sheet's rows: header, then the non-blank rows as dicts of trimmed text.
+class TooManyRows(TableError):
+    """A sheet or file goes on past the row limit (counted as the spreadsheet counts, blank rows too)."""
+
+
+class TooManyColumns(TableError):
+    """A row has a cell right of the column limit; `row` is its spreadsheet row, `column` the cell's letter."""
+
+    def __init__(self, row: int, width: int, max_columns: int) -> None:
+        from openpyxl.utils import get_column_letter
+
+        self.row, self.column = row, get_column_letter(width)
+        self.last = get_column_letter(max_columns)
+        super().__init__(f"la fila {row} tiene una celda en la columna {self.column}, más allá de la columna "
+                         f"{self.last} (máximo {max_columns} columnas): borre las columnas sobrantes")
+
+
+def sheet_rows(sheet, *, max_rows: int, max_columns: int = MAX_COLUMNS) -> Iterator[tuple[int, tuple]]:
+    """The numbered rows of a read-only openpyxl sheet, in time and memory bounded by what the file holds.
+
+    The sheet's dimension is not trusted (a 5 KB file may claim A1:XFD1048576): rows come as long as
+    their last cell, a row missing from the file comes as `()`. Past `max_rows` (blank rows count, so a far
+    cell stops the reading at once) raises TooManyRows; a cell right of `max_columns`, TooManyColumns.
+    """
+    sheet.reset_dimensions()
+    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if number > max_rows:
+            raise TooManyRows(f"el archivo tiene más de {max_rows - 1} filas")
+        if len(cells) > max_columns:
+            raise TooManyColumns(number, len(cells), max_columns)
+        yield number, cells
+
+
+@dataclass
+class TableStream:
+    """A table read as it goes: the header now, the non-blank rows (as in `Table.rows`) when iterated.
+
+    Reading may still raise TableError while the rows are iterated (a malformed CSV line, a far cell).
+    """
+
+    header: list[str]
+    rows: Iterator[tuple[int, dict[str, str]]]
+
+
+def _stream(raw_rows: Iterator[tuple[int, Sequence[object]]], *, text_cells: bool = False) -> TableStream:
+    """The header of a sheet's rows, and its non-blank rows as dicts of trimmed text.
 
     `text_cells`: every cell is already a `str` (CSV), so the per-cell conversion is skipped.
     """
-    iterator = iter(raw_rows)
     try:
-        _, header_cells = next(iterator)
+        _, header_cells = next(raw_rows)
     except StopIteration:
         raise TableError("el archivo está vacío: falta la fila de encabezados") from None
     header = [_cell_text(c).strip() for c in header_cells]
@@ -87,39 +131,24 @@ def _finish(raw_rows: Iterable[tuple[int, Sequence[object]]], *, raw_cells: bool
         header.pop()
     if not header:
         raise TableError("el archivo no tiene encabezados en la primera fila")
-    table = Table(header=header)
-    if text_cells and not raw_cells:
-        _text_rows(table, iterator)
-        return table
-    for number, cells in iterator:
-        texts = [_cell_text(c) for c in cells]
-        if not any(t.strip() for t in texts):
+    return TableStream(header, (_text_rows if text_cells else _value_rows)(header, raw_rows))
+
+
+def _value_rows(header: list[str], raw_rows: Iterable[tuple[int, Sequence[object]]]) -> Iterator[tuple[int, dict]]:
+    for number, cells in raw_rows:
+        if not cells:  # a row missing from the sheet
             continue
-        if len(table.rows) >= MAX_ROWS:
-            raise TableError(f"el archivo tiene más de {MAX_ROWS} filas")
-        row: dict[str, str] = {}
-        for index, name in enumerate(header):
-            text = texts[index] if index < len(texts) else ""
-            row[name] = text if raw_cells else unneutralize(text.strip())
-        extra = [t for t in texts[len(header):] if t.strip()]
-        if extra:
-            row["\x00extra"] = "|".join(extra)
-        table.rows.append((number, row))
-    return table
+        yield from _text_rows(header, ((number, [_cell_text(c) for c in cells]),))
 
 
-def _text_rows(table: Table, iterator: Iterable[tuple[int, Sequence[str]]]) -> None:
-    """`_finish`'s rows when every cell is a str: the same dicts, without per-cell Python calls."""
-    header = table.header
+def _text_rows(header: list[str], raw_rows: Iterable[tuple[int, Sequence[str]]]) -> Iterator[tuple[int, dict]]:
+    """The non-blank rows as dicts of trimmed text (one leading `'` of a neutralised cell removed)."""
     width = len(header)
     padding = [""] * width
-    rows = table.rows
-    for number, cells in iterator:
+    for number, cells in raw_rows:
         stripped = [c.strip() for c in cells]
         if not any(stripped):
             continue
-        if len(rows) >= MAX_ROWS:
-            raise TableError(f"el archivo tiene más de {MAX_ROWS} filas")
         values = stripped[:width]
         if len(values) < width:
             values += padding[len(values):]
@@ -130,22 +159,40 @@ def _text_rows(table: Table, iterator: Iterable[tuple[int, Sequence[str]]]) -> N
             extra = [t for t, s in zip(cells[width:], stripped[width:], strict=True) if s]
             if extra:
                 row["\x00extra"] = "|".join(extra)
-        rows.append((number, row))
+        yield number, row
+
+
+NOT_UTF8 = "el archivo CSV no está en UTF-8 (guárdelo como «CSV UTF-8» en Excel)"
+
+
+def _csv_records(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """The records of a CSV file, decoded as they are read (the file's text never sits whole in memory)."""
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    try:
+        for number, record in enumerate(csv.reader(text), start=1):
+            if number > MAX_ROWS + 1:  # the limit first: blank lines count
+                raise TooManyRows(f"el archivo tiene más de {MAX_ROWS} filas")
+            yield number, record
+    except UnicodeDecodeError:
+        raise TableError(NOT_UTF8) from None
+    except csv.Error as exc:
+        raise TableError(f"el archivo CSV está mal formado: {exc}") from None
+
+
+def stream_csv_bytes(data: bytes) -> TableStream:
+    """A CSV file's table, read as it is iterated: a file that is not UTF-8 is refused before any row (the
+    bytes are checked first, without keeping a decoded copy)."""
+    try:
+        data.decode("utf-8")  # the check only: the decoded copy is dropped at once
+    except UnicodeDecodeError:
+        raise TableError(NOT_UTF8) from None
+    if b"\x00" in data:
+        raise TableError("el archivo no es un CSV de texto (contiene caracteres nulos)")
+    return _stream(_csv_records(data), text_cells=True)
 
 
 def read_csv_bytes(data: bytes) -> Table:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise TableError("el archivo CSV no está en UTF-8 (guárdelo como «CSV UTF-8» en Excel)") from None
-    if "\x00" in text:
-        raise TableError("el archivo no es un CSV de texto (contiene caracteres nulos)")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        records = list(enumerate(reader, start=1))
-    except csv.Error as exc:
-        raise TableError(f"el archivo CSV está mal formado: {exc}") from None
-    return _finish(records, text_cells=True)
+    return _materialize(stream_csv_bytes(data))
 
 
 def open_xlsx(data: bytes, *, read_only: bool = True, max_uncompressed: int = MAX_XLSX_UNCOMPRESSED):
@@ -171,12 +218,10 @@ def open_xlsx(data: bytes, *, read_only: bool = True, max_uncompressed: int = MA
         raise TableError(f"no se pudo leer el archivo XLSX: {type(exc).__name__}") from None
 
 
-def read_xlsx_bytes(data: bytes) -> Table:
-    workbook = open_xlsx(data)
+def _xlsx_records(workbook) -> Iterator[tuple[int, tuple]]:
+    """The first sheet's rows, bounded (sheet_rows); the workbook is closed when they end or are dropped."""
     try:
-        sheet = workbook.worksheets[0]
-        rows = ((index + 1, list(row)) for index, row in enumerate(sheet.iter_rows(values_only=True)))
-        return _finish(rows)
+        yield from sheet_rows(workbook.worksheets[0], max_rows=MAX_ROWS + 1)
     except TableError:
         raise
     except Exception as exc:
@@ -185,15 +230,30 @@ def read_xlsx_bytes(data: bytes) -> Table:
         workbook.close()
 
 
-def read_table_bytes(data: bytes, filename: str) -> Table:
+def stream_xlsx_bytes(data: bytes) -> TableStream:
+    return _stream(_xlsx_records(open_xlsx(data)))
+
+
+def read_xlsx_bytes(data: bytes) -> Table:
+    return _materialize(stream_xlsx_bytes(data))
+
+
+def stream_table_bytes(data: bytes, filename: str) -> TableStream:
+    """The table of a CSV or XLSX file's bytes, read as it is iterated (see TableStream)."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
-        return read_csv_bytes(data)
-    if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx_bytes(data)
-    if data[:2] == b"PK":
-        return read_xlsx_bytes(data)
+        return stream_csv_bytes(data)
+    if suffix in (".xlsx", ".xlsm") or data[:2] == b"PK":
+        return stream_xlsx_bytes(data)
     raise TableError(f"formato no reconocido «{suffix or filename}»: use un archivo .csv o .xlsx")
+
+
+def _materialize(stream: TableStream) -> Table:
+    return Table(header=stream.header, rows=list(stream.rows))
+
+
+def read_table_bytes(data: bytes, filename: str) -> Table:
+    return _materialize(stream_table_bytes(data, filename))
 
 
 def read_file_bytes(path: str | Path) -> bytes:
@@ -213,6 +273,11 @@ def read_table(path: str | Path) -> Table:
     return read_table_bytes(read_file_bytes(path), Path(path).name)
 
 
+def stream_table(path: str | Path) -> TableStream:
+    """The table of a file read as it is iterated: memory for the file's bytes and one row at a time."""
+    return stream_table_bytes(read_file_bytes(path), Path(path).name)
+
+
 def _export_value(value: object) -> object:
     if value is None:
         return ""
@@ -225,6 +290,9 @@ def _export_value(value: object) -> object:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return neutralize(str(value))
+
+
+export_value = _export_value  # the cell an export writes for a value (crm.exports.writers streams with it)
 
 
 def write_csv(stream: io.TextIOBase, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
@@ -241,31 +309,55 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
 
 
 def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[object]], sheet_title: str = "datos") -> bytes:
-    """XLSX with no formula cells: every text is a string cell, neutralised like the CSV."""
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
+    """XLSX with no formula cells: every text is a string cell, neutralised like the CSV (write_xlsx)."""
+    import tempfile
 
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31] or "datos")
+    with tempfile.TemporaryDirectory(prefix="vinculo-xlsx-") as folder:
+        path = Path(folder) / "datos.xlsx"
+        write_xlsx(path, header, rows, sheet_title)
+        return path.read_bytes()
 
-    def cells(values: Sequence[object]) -> list:
-        out = []
-        for value in values:
-            exported = _export_value(value)
-            if isinstance(exported, str):
-                cell = WriteOnlyCell(sheet, value=_xlsx_safe(exported))
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            else:
-                cell = WriteOnlyCell(sheet, value=exported)
-            out.append(cell)
-        return out
 
-    sheet.append(cells(list(header)))
-    for row in rows:
-        sheet.append(cells(list(row)))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+_FORBIDDEN_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def write_xlsx(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], sheet_title: str = "datos",
+               progress: Callable[[int], None] | None = None, every: int = 2_000) -> int:
+    """The XLSX file, written row by row in constant memory (XlsxWriter's constant_memory mode): one sheet,
+    the header then the rows; texts are string cells (never formulas, without the control characters XML
+    forbids), numbers are numbers (a non-finite one is written as text). `progress(n)` every `every` rows.
+    Returns the number of rows."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": str(Path(path).parent),
+                                               "strings_to_formulas": False, "strings_to_urls": False,
+                                               "strings_to_numbers": False})
+    try:
+        sheet = workbook.add_worksheet(sheet_title[:31] or "datos")
+        write_string, write_number, forbidden = sheet.write_string, sheet.write_number, _FORBIDDEN_IN_XML.sub
+        for column, name in enumerate(header):
+            write_string(0, column, forbidden("", str(name)))
+        count = 0
+        for row in rows:
+            count += 1
+            for column, value in enumerate(row):
+                cell = _export_value(value)
+                if cell.__class__ is str:
+                    if "\r" in cell:  # as XML parsers read it: XlsxWriter would escape it as _x000D_
+                        cell = cell.replace("\r\n", "\n").replace("\r", "\n")
+                    if cell:
+                        write_string(count, column, forbidden("", cell))
+                elif math.isfinite(cell):
+                    write_number(count, column, float(cell) if isinstance(cell, Decimal) else cell)
+                else:
+                    write_string(count, column, str(cell))
+            if progress is not None and count % every == 0:
+                progress(every)
+        if progress is not None and count % every:
+            progress(count % every)
+    finally:
+        workbook.close()
+    return count
 
 
 def _xlsx_safe(text: str) -> str:

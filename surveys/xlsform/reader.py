@@ -40,6 +40,7 @@ from surveys.xlsform.sheets import (
     load_sheets,
     parse_type,
     read_header,
+    sheet_problem,
     short,
     suggest,
 )
@@ -50,8 +51,8 @@ def _read_settings(sheets: dict, report: Report) -> tuple[str, str, str | None]:
     if "settings" not in sheets:
         return "", "", None
     _, rows = sheets["settings"]
-    if rows and rows[0] == ("\x00too-many",):
-        report.error("settings", 1, "la hoja tiene demasiadas filas")
+    if problem := sheet_problem(rows):
+        report.error("settings", *problem)
         return "", "", None
     if not rows:
         return "", "", None
@@ -83,8 +84,8 @@ def _read_choices(sheets: dict, default_lang: str, report: Report) -> dict[str, 
     if "choices" not in sheets:
         return lists
     _, rows = sheets["choices"]
-    if rows and rows[0] == ("\x00too-many",):
-        report.error("choices", 1, "la hoja tiene demasiadas filas")
+    if problem := sheet_problem(rows):
+        report.error("choices", *problem)
         return lists
     if not rows:
         return lists
@@ -170,8 +171,8 @@ def _survey_sheet(sheets: dict, default_lang: str, report: Report) -> tuple[Colu
         report.error("survey", 1, "el libro no tiene una hoja «survey»")
         return None
     _, rows = sheets["survey"]
-    if rows and rows[0] == ("\x00too-many",):
-        report.error("survey", 1, "la hoja tiene demasiadas filas")
+    if problem := sheet_problem(rows):
+        report.error("survey", *problem)
         return None
     columns = read_header("survey", rows[0] if rows else (), SURVEY_COLUMNS, default_lang, report)
     for column in ("type", "name"):

@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from crm.core.errors import Problem
-from crm.core.tabular import TableError, open_xlsx
+from crm.core.tabular import MAX_COLUMNS, TableError, TooManyColumns, TooManyRows, open_xlsx, sheet_rows
 from surveys.xlsform.model import (
     IGNORED_TYPES,
     MAX_NAME,
@@ -61,18 +61,37 @@ class Columns:
         return [lang for (k, lang) in self.texts if k == kind]
 
 
+PROBLEM = "\x00problem"  # a sheet that could not be read: its rows are [(PROBLEM, row, message)]
+
+
+def sheet_problem(rows: list[tuple]) -> tuple[int, str] | None:
+    """(row, message) when load_sheets could not read the sheet, else None."""
+    if rows and rows[0][:1] == (PROBLEM,):
+        return rows[0][1], rows[0][2]
+    return None
+
+
+def _sheet(sheet) -> list[tuple]:
+    """A read-only sheet's rows, bounded: MAX_ROWS rows, MAX_COLUMNS columns (else one problem)."""
+    try:
+        return [cells for _, cells in sheet_rows(sheet, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)]
+    except TooManyRows:
+        return [(PROBLEM, 1, "la hoja tiene demasiadas filas")]
+    except TooManyColumns as exc:
+        return [(PROBLEM, exc.row, f"la celda {exc.column}{exc.row} está más allá de la columna {exc.last} "
+                                   f"(máximo {MAX_COLUMNS} columnas): borre las columnas sobrantes")]
+
+
 def load_sheets(data: bytes) -> dict[str, tuple[str, list[tuple]]]:
-    workbook = open_xlsx(data, read_only=False, max_uncompressed=MAX_UNCOMPRESSED)
+    """Every sheet's title and rows (tuples as long as their last cell; `()` for a row missing from the file),
+    read in streaming mode without trusting the sheets' dimensions (see crm.core.tabular.sheet_rows)."""
+    workbook = open_xlsx(data, read_only=True, max_uncompressed=MAX_UNCOMPRESSED)
     sheets: dict[str, tuple[str, list[tuple]]] = {}
     try:
         for sheet in workbook.worksheets:
             key = sheet.title.strip().lower()
-            if key in sheets:
-                continue
-            if sheet.max_row > MAX_ROWS:
-                sheets[key] = (sheet.title, [("\x00too-many",)])
-                continue
-            sheets[key] = (sheet.title, [tuple(row) for row in sheet.iter_rows(values_only=True)])
+            if key not in sheets:
+                sheets[key] = (sheet.title, _sheet(sheet))
     except Exception as exc:
         raise TableError(f"no se pudo leer el libro XLSX: {type(exc).__name__}") from None
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from crm.auth.models import User
 from crm.contacts.catalogs import COLUMNS
 from crm.contacts.imports import pipeline
+from crm.contacts.imports.rows import ignored_note
 from crm.core.tabular import Table
 from crm.imports.kinds import Kind, Outcome, Progress, register_kind
 
@@ -21,4 +22,6 @@ def _run(table: Table, actor: User, dry_run: bool, filename: str, progress: Prog
     else:
         options = {"write_progress": progress.set if progress is not None else None}
     result = pipeline.import_contacts(table, actor=actor, dry_run=dry_run, filename=filename, **options)
-    return Outcome(f"{result.created} personas nuevas y {result.updated} actualizadas", None)
+    note = ignored_note(table.header)  # the export-only opposition columns, accepted and ignored
+    return Outcome(f"{result.created} personas nuevas y {result.updated} actualizadas" + (f". {note}" if note else ""),
+                   None)

@@ -30,7 +30,7 @@ from crm.contacts.services import ContactsError
 from crm.core import audit
 from crm.core.errors import ImportProblems
 from crm.core.extensions import db
-from crm.core.tabular import Table, read_table
+from crm.core.tabular import Table, TableStream, stream_table
 
 __all__ = ["ImportResult", "import_contacts", "import_contacts_file"]
 
@@ -48,12 +48,16 @@ class ImportResult:
 
 def import_contacts_file(path: str | Path, *, actor=None, dry_run: bool = False, progress: Progress | None = None,
                          write_progress: WriteProgress | None = None) -> ImportResult:
-    """Read FILE (CSV or XLSX) and import it; raises TableError or ImportProblems."""
-    return import_contacts(read_table(path), actor=actor, dry_run=dry_run, filename=Path(path).name,
+    """Read FILE (CSV or XLSX) and import it; raises TableError or ImportProblems.
+
+    The file is read as a stream (crm.core.tabular.stream_table): its cells never sit in memory all at once,
+    only the rows read from them.
+    """
+    return import_contacts(stream_table(path), actor=actor, dry_run=dry_run, filename=Path(path).name,
                            progress=progress, write_progress=write_progress)
 
 
-def import_contacts(table: Table, *, actor=None, dry_run: bool = False, filename: str = "",
+def import_contacts(table: Table | TableStream, *, actor=None, dry_run: bool = False, filename: str = "",
                     progress: Progress | None = None, write_progress: WriteProgress | None = None) -> ImportResult:
     """Validate every row; on any problem raise ImportProblems and write nothing, else apply in one transaction.
 
@@ -69,12 +73,13 @@ def import_contacts(table: Table, *, actor=None, dry_run: bool = False, filename
     if problems:
         raise ImportProblems(problems.lines())
     result = ImportResult(created=plan.created, updated=plan.updated, rows=len(rows), dry_run=dry_run)
+    del rows  # the plan holds what is written; the write releases the new people's rows as it goes
     if not dry_run:
         write(plan, stored, result, actor=actor, filename=filename, write_progress=write_progress)
     return result
 
 
-def read(table: Table, problems: Problems, progress: Progress | None = None) -> list[Row]:
+def read(table: Table | TableStream, problems: Problems, progress: Progress | None = None) -> list[Row]:
     """Step 1: the header, then every row on its own."""
     return read_rows(table, check_header(table, problems), problems, progress)
 

@@ -182,7 +182,8 @@ def _report_repeats(rows: list[Row], key: Callable[[Row], str | None], column: s
             row.ok = False
             others = [str(r.number) for r in group if r is not row]
             where = f"la fila {others[0]}" if len(others) == 1 else f"las filas {', '.join(others)}"
-            problems.add(row.number, column, f"{what} {show(row.values.get(column, ''))} se repite en {where}")
+            written = row.email if column == "correo" else row.phone
+            problems.add(row.number, column, f"{what} {show(written)} se repite en {where}")
 
 
 # --- planning ------------------------------------------------------------------------------------
@@ -280,10 +281,10 @@ def _plan_row(row: Row, target: Target, result: Plan, problems: Problems) -> Non
     values = row.values
     for column, attribute in FIELDS:
         if values.get(column):
-            target.values[attribute] = values[column]
+            target.values[attribute] = values.get(column)
     for name, column in enumerate(("nombre", "primer_apellido", "segundo_apellido")):
         if values.get(column):
-            target.names[name] = values[column]
+            target.names[name] = values.get(column)
     for attribute, value in (("sex", row.sex), ("country", row.country), ("alcaldia", row.alcaldia),
                              ("language", row.language)):
         if value:

@@ -14,10 +14,11 @@ from functools import lru_cache
 
 from crm.contacts import catalogs
 from crm.contacts.catalogs import COLUMNS
+from crm.contacts.exporter import EXPORT_ONLY_COLUMNS
 from crm.contacts.phones import normalize_phone, phone_has_country_code
 from crm.contacts.services import country_name, email_key, email_problem, resolve_country, resolve_language
 from crm.core.errors import Problem
-from crm.core.tabular import Table
+from crm.core.tabular import Table, TableStream
 from crm.core.text import clean, fold
 from crm.core.timeutil import local_today
 
@@ -29,6 +30,18 @@ EXTRA = "\x00extra"  # crm.core.tabular's key for cells to the right of the head
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")  # a date cell may carry a time
 _NETWORK_SEPARATORS = re.compile(r"[;,]")
 PROGRESS_EVERY = 1000  # rows between calls of the progress callback
+# The texts a Row keeps after reading (what planning and writing use; the other cells become typed fields).
+KEPT = ("nombre", "primer_apellido", "segundo_apellido", "estado", "ciudad", "organizacion", "cargo")
+_KEPT_INDEX = {name: index for index, name in enumerate(KEPT)}
+
+
+class Kept(tuple):
+    """A Row's KEPT texts ("" when empty or absent), read like a dict: a tuple costs half a small dict."""
+
+    __slots__ = ()
+
+    def get(self, name: str, default: str = "") -> str:
+        return self[_KEPT_INDEX[name]] or default
 
 # Catalog look-ups fold their text; a file repeats the same few values, so remember them.
 _match_sex = lru_cache(maxsize=4096)(catalogs.match_sex)
@@ -66,21 +79,33 @@ def clean_cell(value: str) -> str:
     return clean(value)
 
 
-def check_header(table: Table, problems: Problems) -> set[str]:
+# The staff export's opposition columns (one per channel): read-only, so the import accepts and ignores them.
+IGNORED_COLUMNS = frozenset(EXPORT_ONLY_COLUMNS)
+
+
+def ignored_note(header: list[str]) -> str | None:
+    """The review's line about the export-only columns of this file, or None when it has none."""
+    ignored = [name for name in header if name in IGNORED_COLUMNS]
+    if not ignored:
+        return None
+    return (f"Se ignoraron las columnas {', '.join(ignored)}: son de solo lectura, porque la oposición se "
+            "registra en la página de privacidad de cada persona")
+
+
+def check_header(table: Table | TableStream, problems: Problems) -> set[str]:
+    """The known columns of the header; every problem of the header itself (read_rows reports the data
+    found under a column without a name)."""
     present: set[str] = set()
     seen: set[str] = set()
-    for position, name in enumerate(table.header, start=1):
+    for name in table.header:
         if not clean(name):
-            # an empty header over empty cells is harmless (spreadsheets leave such columns)
-            if any(clean(cells.get(name, "")) for _, cells in table.rows):
-                problems.add(1, f"(columna {position})", "hay datos en una columna sin nombre")
-            continue
+            continue  # an empty header over empty cells is harmless (spreadsheets leave such columns)
         if name in seen:
             problems.add(1, clean(name)[:60], "la columna está repetida")
         seen.add(name)
         if name in ORDER:
             present.add(name)
-        else:
+        elif name not in IGNORED_COLUMNS:
             hint = next((c for c in COLUMNS if fold(c) == fold(name).replace(" ", "_")), None)
             message = "columna desconocida" + (f"; ¿quiso decir «{hint}»?" if hint else
                                                f"; las columnas válidas son: {', '.join(COLUMNS)}")
@@ -96,7 +121,7 @@ def check_header(table: Table, problems: Problems) -> set[str]:
 @dataclass(slots=True)
 class Row:
     number: int
-    values: dict[str, str]
+    values: dict[str, str]  # while read: every present column; after: a Kept (the texts planning and writing use)
     ok: bool = True
     sex: str | None = None
     email: str = ""
@@ -113,15 +138,26 @@ class Row:
     organization: object = None  # the OrgRef of `organizacion`, set when planning a new person
 
 
-def read_rows(table: Table, present: set[str], problems: Problems,
+def read_rows(table: Table | TableStream, present: set[str], problems: Problems,
               progress: Callable[[int], None] | None = None) -> list[Row]:
-    """Every row of the table read on its own; `progress(n)` is called as rows are read."""
+    """Every row of the table read on its own; `progress(n)` is called as rows are read.
+
+    The rows may be a stream: each is read once, and a Row keeps only what the later steps need (the
+    texts of KEPT, shared between rows that repeat them), so memory grows by a few hundred bytes a row.
+    """
     names = tuple(present)
     reader = _RowReader(present, problems)
     rows = []
     read = reader.read
+    unnamed = {name for name in table.header if not clean(name)}
+    unnamed_data: set[str] = set()
+    kept = tuple((name if name in present else None) for name in KEPT)
+    shared: dict[str, str] = {}
+    share = shared.setdefault
     for count, (number, cells) in enumerate(table.rows, start=1):
         get = cells.get
+        if unnamed:
+            unnamed_data.update(name for name in unnamed if clean(get(name, "")))
         raw = [get(name, "") for name in names]
         joined = "|".join(raw)
         if (joined.isprintable() and "  " not in joined and " |" not in joined and "| " not in joined
@@ -129,11 +165,16 @@ def read_rows(table: Table, present: set[str], problems: Problems,
             values = dict(zip(names, raw, strict=True))  # every cell plain: clean_cell() would return it unchanged
         else:
             values = {name: clean_cell(value) for name, value in zip(names, raw, strict=True)}
-        rows.append(read(number, values, bool(get(EXTRA))))
+        row = read(number, values, bool(get(EXTRA)))
+        row.values = Kept([share(text, text) if (text := values[name] if name else "") else "" for name in kept])
+        rows.append(row)
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(PROGRESS_EVERY)
     if progress is not None and len(rows) % PROGRESS_EVERY:
         progress(len(rows) % PROGRESS_EVERY)
+    for position, name in enumerate(table.header, start=1):
+        if name in unnamed_data:
+            problems.add(1, f"(columna {position})", "hay datos en una columna sin nombre")
     return rows
 
 
@@ -174,7 +215,8 @@ class _RowReader:
             if reason:
                 bad("correo", f"dirección no válida {show(text)}: {reason}")
             else:
-                row.key = email_key(text)
+                key = email_key(text)
+                row.key = text if key == text else key  # one string when the address is already lower case
         country_bad = False
         if text := get("pais_residencia"):
             row.country = resolve_country(text)

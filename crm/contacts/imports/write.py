@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from crm.contacts import catalogs
 from crm.contacts.imports.plan import NEW_PERSON, Plan, Stored
+from crm.contacts.imports.rows import Row
 from crm.contacts.models import (
     Affiliation,
     Consent,
@@ -26,12 +27,19 @@ from crm.contacts.models import (
     PersonPhone,
     PrivacyNotice,
 )
-from crm.contacts.sql import bulk_update, datetime_value, insert_tuples, insert_tuples_returning_ids
+from crm.contacts.sql import (
+    WRITE_CHUNK,
+    bulk_update,
+    datetime_value,
+    insert_tuples,
+    insert_tuples_returning_ids,
+)
 from crm.core.extensions import db
 from crm.core.text import fold
 from crm.core.timeutil import local_midnight_utc, local_tz, utcnow
 
 Progress = Callable[[int], None]
+NEW_PEOPLE_CHUNK = 10_000  # new people written (with their e-mails, phones...) per round
 
 PERSON_COLUMNS = ("given_name", "first_surname", "second_surname", "name_key", "sex", "country", "state", "city",
                   "alcaldia", "language", "status", "created_at", "updated_at")
@@ -40,16 +48,25 @@ PERSON_COLUMNS = ("given_name", "first_surname", "second_surname", "name_key", "
 def write(plan: Plan, stored: Stored, progress: Progress | None = None) -> None:
     """Write the plan with bulk statements (no per-row queries); the caller commits.
 
+    New people are written NEW_PEOPLE_CHUNK at a time, each chunk with its e-mails, phones, memberships...,
+    and their rows are released from the plan as they are written (`plan.new_rows` is consumed): memory
+    holds the rows of the file and one chunk's statements, never a second copy of the whole file.
     `progress(n)` is called as rows are written (n rows each time; `rows_to_write(plan)` in all).
     """
     _write_networks(plan, stored)
     if plan.orgs is not None:
         plan.orgs.write()
     values = _Values()
-    ids = insert_tuples_returning_ids(Person, PERSON_COLUMNS, _new_people(plan, values), progress)
-    _update_targets(plan, values, progress)
     children = _Children(stored.networks, _notice_version(plan), values)
-    children.of_new_people(ids, plan)
+    new_rows = plan.new_rows
+    for start in range(0, len(new_rows), NEW_PEOPLE_CHUNK):
+        chunk = new_rows[start:start + NEW_PEOPLE_CHUNK]
+        ids = insert_tuples_returning_ids(Person, PERSON_COLUMNS, _new_people(chunk, values), progress)
+        children.of_new_people(ids, chunk)
+        children.write(progress, final=False)
+        new_rows[start:start + len(chunk)] = [None] * len(chunk)  # written: their memory can be reused
+        del chunk
+    _update_targets(plan, values, progress)
     children.of_targets(plan)
     children.write(progress)
 
@@ -100,11 +117,11 @@ def _write_networks(plan: Plan, stored: Stored) -> None:
         stored.networks[code] = network.id
 
 
-def _new_people(plan: Plan, values: _Values) -> list[tuple]:
-    """The person rows of the new people, straight from their rows (NEW_PERSON: the values before the cells)."""
+def _new_people(rows: list[Row], values: _Values) -> list[tuple]:
+    """The person rows of new people, straight from their rows (NEW_PERSON: the values before the cells)."""
     name_key, stored_now = values.name_key, values.stored_now
     people = []
-    for row in plan.new_rows:
+    for row in rows:
         get = row.values.get
         given, first, second = get("nombre", ""), get("primer_apellido", ""), get("segundo_apellido", "")
         people.append((given, first, second or NEW_PERSON["second_surname"], name_key((given, first, second)),
@@ -145,9 +162,9 @@ class _Children:
     consents: list[tuple] = field(default_factory=list)
     changed: dict[type, list[dict]] = field(default_factory=lambda: {PersonEmail: [], PersonPhone: [], Affiliation: []})
 
-    def of_new_people(self, ids: list[int], plan: Plan) -> None:
+    def of_new_people(self, ids: list[int], rows: list[Row]) -> None:
         network_ids, stored_now, midnight = self.network_ids, self.values.stored_now, self.values.midnight
-        for pid, row in zip(ids, plan.new_rows, strict=True):
+        for pid, row in zip(ids, rows, strict=True):
             if row.key:
                 self.emails.append((pid, row.email, row.key, True))
             if row.e164:
@@ -183,15 +200,22 @@ class _Children:
                     self.changed[Affiliation].append({"id": aff.id, "position": aff.position})
             self.consents.extend((pid, self.notice, "import", "", midnight(day)) for day in target.new_consents)
 
-    def write(self, progress: Progress | None) -> None:
+    def write(self, progress: Progress | None, final: bool = True) -> None:
+        """Writes what was gathered and forgets it. Not `final`: only whole WRITE_CHUNKs of each table, the
+        rest waits for the next round (statements of one size: SQLite keeps each distinct prepared
+        statement, and a few hundred kilobytes each add up)."""
         for model, rows in self.changed.items():
             if rows:
                 bulk_update(model, rows)
-        insert_tuples(PersonEmail, ("person_id", "address", "address_key", "is_primary"), self.emails, progress)
-        insert_tuples(PersonPhone, ("person_id", "e164", "is_primary"), self.phones, progress)
-        insert_tuples(Membership, ("person_id", "network_id", "status", "source", "joined_at"), self.memberships,
-                      progress)
-        insert_tuples(Affiliation, ("person_id", "organization_id", "position", "created_at"), self.affiliations,
-                      progress)
-        insert_tuples(Consent, ("person_id", "notice_version", "channel", "purpose", "accepted_at"), self.consents,
-                      progress)
+                rows.clear()
+        for model, columns, gathered in (
+            (PersonEmail, ("person_id", "address", "address_key", "is_primary"), self.emails),
+            (PersonPhone, ("person_id", "e164", "is_primary"), self.phones),
+            (Membership, ("person_id", "network_id", "status", "source", "joined_at"), self.memberships),
+            (Affiliation, ("person_id", "organization_id", "position", "created_at"), self.affiliations),
+            (Consent, ("person_id", "notice_version", "channel", "purpose", "accepted_at"), self.consents),
+        ):
+            count = len(gathered) if final else len(gathered) - len(gathered) % WRITE_CHUNK
+            if count:
+                insert_tuples(model, columns, gathered[:count], progress)
+                del gathered[:count]
