@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.contacts.models import _in
@@ -14,6 +14,10 @@ from crm.core.timeutil import utcnow
 QUESTION_TYPES = ("select_one", "select_multiple", "text", "integer", "decimal", "date", "note",
                   "begin_group", "end_group")
 ANSWERABLE = ("select_one", "select_multiple", "text", "integer", "decimal", "date")
+# Open-link limits: carriers and offices put many honest respondents behind one address (election days)
+DEFAULT_PER_ADDRESS_HOUR = 300
+MAX_PER_BROWSER = 1000
+MAX_PER_ADDRESS_HOUR = 100_000
 
 
 class Survey(db.Model):
@@ -23,6 +27,8 @@ class Survey(db.Model):
         CheckConstraint("component_code IS NULL OR " + _in("component_code", ["AI3", "AI5", "AI6"]),
                         name="component_known"),
         CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at", name="closes_after_opens"),
+        CheckConstraint(f"open_link_per_browser BETWEEN 1 AND {MAX_PER_BROWSER}", name="per_browser_range"),
+        CheckConstraint(f"open_link_per_address_hour BETWEEN 1 AND {MAX_PER_ADDRESS_HOUR}", name="per_address_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +56,12 @@ class Survey(db.Model):
     # bumped by every change to the questions or choices (surveys.builder.questions, XLSForm import), so that
     # per-process caches of the question definitions (surveys.respond.questions) notice edits
     questions_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # open-link stuffing (surveys.respond.open_limits): responses to the open link per browser (a long-lived
+    # cookie) and per address and hour; personal links are one-use already
+    open_link_limited: Mapped[bool] = mapped_column(default=True, server_default=true())
+    open_link_per_browser: Mapped[int] = mapped_column(default=1, server_default="1")
+    open_link_per_address_hour: Mapped[int] = mapped_column(default=DEFAULT_PER_ADDRESS_HOUR,
+                                                            server_default=str(DEFAULT_PER_ADDRESS_HOUR))
 
     questions: Mapped[list[Question]] = relationship(
         back_populates="survey", cascade="all, delete-orphan", order_by="Question.position"
@@ -147,6 +159,12 @@ class Response(db.Model):
         # An anonymous response is linked to no one.
         CheckConstraint("anonymous = false OR (person_id IS NULL AND invitation_id IS NULL)", name="anonymous_unlinked"),
         Index("ix_response_survey_submitted", "survey_id", "submitted_at"),
+        # the open-link keys: keyed hashes (HMAC-SHA256, hex) of the address and of the browser id, web only
+        CheckConstraint("channel = 'web' OR (address_key IS NULL AND browser_key IS NULL)", name="keys_web_only"),
+        CheckConstraint("address_key IS NULL OR length(address_key) = 64", name="address_key_hmac"),
+        CheckConstraint("browser_key IS NULL OR length(browser_key) = 64", name="browser_key_hmac"),
+        Index("ix_response_survey_address", "survey_id", "address_key", "submitted_at"),
+        Index("ix_response_browser_key", "browser_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,6 +177,11 @@ class Response(db.Model):
     channel: Mapped[str] = mapped_column(String(10), default="web")
     # idempotency: one response per rendered form (double clicks, repeated POSTs)
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # never the raw address or browser id: keyed hashes, scoped to the survey (surveys.respond.open_limits)
+    address_key: Mapped[str | None] = mapped_column(String(64))
+    browser_key: Mapped[str | None] = mapped_column(String(64))
+    # excluded by staff (a reviewed burst): kept, but out of every indicator, breakdown and summary
+    excluded: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     survey: Mapped[Survey] = relationship()
     person = relationship("Person")

@@ -10,14 +10,14 @@ import re
 import secrets
 import unicodedata
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from crm.contacts.models import PersonEmail
 from crm.core import audit
 from crm.core.errors import DomainError
 from crm.core.extensions import db
 from crm.core.timeutil import utcnow
-from surveys.models import Choice, Invitation, Question, Survey
+from surveys.models import Choice, Invitation, Question, Response, Survey
 from surveys.xlsform.model import ChoiceDef, FormDefinition, QuestionDef
 
 COMPONENTS = ("AI3", "AI5", "AI6")
@@ -156,6 +156,26 @@ def close_survey(survey: Survey, *, actor=None) -> Survey:
     audit.record(actor, "surveys.close", survey, {"code": survey.code})
     db.session.commit()
     return survey
+
+
+def set_excluded(survey: Survey, response_ids, excluded: bool, *, actor=None, details: dict | None = None) -> int:
+    """Excludes responses of `survey` from every indicator, breakdown and summary (or includes them again).
+
+    The responses stay stored. Audited (who, which survey, how many, `details` such as the burst reviewed)
+    and committed; returns how many responses changed.
+    """
+    ids = sorted({int(i) for i in response_ids})
+    changed = 0
+    if ids:
+        result = db.session.execute(
+            update(Response).where(Response.survey_id == survey.id, Response.id.in_(ids),
+                                   Response.excluded.is_not(excluded))
+            .values(excluded=excluded).execution_options(synchronize_session=False))
+        changed = result.rowcount or 0
+    audit.record(actor, "surveys.exclude_responses" if excluded else "surveys.include_responses", survey,
+                 {"code": survey.code, "responses": len(ids), "changed": changed, **(details or {})})
+    db.session.commit()
+    return changed
 
 
 # --------------------------------------------------------------------------- links

@@ -83,7 +83,8 @@ def breakdown_levels(year: int) -> tuple[str, ...]:
 
 def _linked(year: int, components: tuple[str, ...], bounds: list) -> tuple:
     return (Survey.year == year, Survey.component_code.in_(components),
-            Response.submitted_at >= bounds[0], Response.submitted_at < bounds[4])
+            Response.submitted_at >= bounds[0], Response.submitted_at < bounds[4],
+            Response.excluded.is_(False))  # a burst staff excluded counts nowhere
 
 
 def _per_response(linked: tuple):

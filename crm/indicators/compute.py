@@ -107,7 +107,8 @@ def satisfaction_counts(year: int, components: tuple[str, ...], tz: ZoneInfo | N
     """
     bounds = quarter_start_instants(year, tz)
     linked = (Survey.year == year, Survey.component_code.in_(components),
-              Response.submitted_at >= bounds[0], Response.submitted_at < bounds[4])
+              Response.submitted_at >= bounds[0], Response.submitted_at < bounds[4],
+              Response.excluded.is_(False))  # a burst staff excluded counts nowhere
     # The ids of the year's responses bound the answers to read (exact, whatever the id order).
     low, high = db.session.execute(
         select(func.min(Response.id), func.max(Response.id)).join(Survey, Survey.id == Response.survey_id)

@@ -78,7 +78,7 @@ def latest_scores(survey_id: int, questions: dict[int, tuple[str, dict | None]])
         select(Response.person_id, Response.submitted_at, Response.id, Answer.question_id, Answer.value,
                Answer.choice_id)
         .join(Answer, Answer.response_id == Response.id)
-        .where(Response.survey_id == survey_id, Response.person_id.is_not(None),
+        .where(Response.survey_id == survey_id, Response.person_id.is_not(None), Response.excluded.is_(False),
                Answer.question_id.in_(list(questions)))
     ).all()
     latest: dict[int, tuple] = {}

@@ -90,7 +90,9 @@ def _report_for_charts(year: int) -> dict:
     """
     from surveys.models import Response as SurveyResponse
 
+    excluded = SurveyResponse.excluded.is_(True)  # an exclusion or re-inclusion changes the figures too
     parts = [select(func.count(SurveyResponse.id)), select(func.max(SurveyResponse.id)),
+             select(func.count(SurveyResponse.id)).where(excluded), select(func.sum(SurveyResponse.id)).where(excluded),
              select(func.count(Activity.id)), select(func.max(Activity.id)), select(func.count(PartnerRequest.id)),
              select(func.count(PartnerRequest.attended_on)), select(func.sum(ActionLine.target))]
     fingerprint = (year, db.engine.url.render_as_string(),

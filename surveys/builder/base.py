@@ -144,6 +144,9 @@ class SurveySettings:
     observation_program_id: int | None = None
     opens_at: datetime | None = None  # local (CRM_TIMEZONE), naive
     closes_at: datetime | None = None
+    open_link_limited: bool = True  # surveys.respond.open_limits; None counts: keep the current (or default)
+    open_link_per_browser: int | None = None
+    open_link_per_address_hour: int | None = None
 
 
 # --------------------------------------------------------------------------- small helpers

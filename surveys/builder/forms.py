@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from surveys.builder.base import KINDS, SCALES
 from surveys.builder.templates import TEMPLATES
 from surveys.forms import COMPONENT_CHOICES
+from surveys.models import DEFAULT_PER_ADDRESS_HOUR, MAX_PER_ADDRESS_HOUR, MAX_PER_BROWSER
 
 LANGUAGE_CHOICES = [("es", "Español"), ("es,en", "Español e inglés")]
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -50,6 +51,20 @@ class SurveyForm(FlaskForm):
                                   description="Hora de la Ciudad de México. Vacío: al abrirla.")
     closes_at = DateTimeLocalField("Cierra el", format=DATETIME_FORMATS, validators=[Optional()],
                                    description="Hora de la Ciudad de México. Vacío: hasta que la cierre.")
+    open_link_limited = BooleanField(
+        "Limitar las respuestas por el enlace abierto", default=True,
+        description="Recomendado: evita que un programa envíe cientos de respuestas y altere los indicadores. "
+                    "No aplica a los enlaces personales, que sirven para una sola respuesta.")
+    open_link_per_browser = IntegerField(
+        "Respuestas por navegador", default=1,
+        validators=[Optional(), NumberRange(1, MAX_PER_BROWSER, "Escriba un número entre 1 y %(max)s.")],
+        description="Si la encuesta se responde en un equipo compartido (por ejemplo, una tableta en un módulo "
+                    "de atención), aumente este número o desactive el límite.")
+    open_link_per_address_hour = IntegerField(
+        "Respuestas por conexión cada hora", default=DEFAULT_PER_ADDRESS_HOUR,
+        validators=[Optional(), NumberRange(1, MAX_PER_ADDRESS_HOUR, "Escriba un número entre 1 y %(max)s.")],
+        description="Muchas personas comparten una misma conexión (una oficina, una compañía de telefonía "
+                    "móvil): use un número amplio, sobre todo en jornadas electorales.")
     submit = SubmitField("Guardar")
 
 

@@ -15,7 +15,7 @@ from surveys.builder.base import (
     commit_change,
     has_responses,
 )
-from surveys.models import Choice, Question, Survey
+from surveys.models import MAX_PER_ADDRESS_HOUR, MAX_PER_BROWSER, Choice, Question, Survey
 
 # --------------------------------------------------------------------------- survey settings
 
@@ -42,10 +42,26 @@ def _settings_values(settings: SurveySettings) -> dict:
     titles = {"es": title_es}
     if title_en:
         titles["en"] = title_en
-    return {"title": title_es, "titles": titles, "languages": languages, "anonymous": bool(settings.anonymous),
+    return {**_open_link_values(settings),
+            "title": title_es, "titles": titles, "languages": languages, "anonymous": bool(settings.anonymous),
             "component_code": component, "year": settings.year, "activity_id": settings.activity_id,
             "observation_program_id": settings.observation_program_id, "opens_at": opens_at,
             "closes_at": closes_at}
+
+
+def _open_link_values(settings: SurveySettings) -> dict:
+    """The open link's limits (surveys.respond.open_limits); an empty number keeps the current value."""
+    values = {"open_link_limited": bool(settings.open_link_limited)}
+    per_browser, per_address = settings.open_link_per_browser, settings.open_link_per_address_hour
+    if per_browser is not None:
+        if not 1 <= per_browser <= MAX_PER_BROWSER:
+            raise BuilderError(f"Las respuestas por navegador deben estar entre 1 y {MAX_PER_BROWSER}.")
+        values["open_link_per_browser"] = per_browser
+    if per_address is not None:
+        if not 1 <= per_address <= MAX_PER_ADDRESS_HOUR:
+            raise BuilderError(f"Las respuestas por conexión cada hora deben estar entre 1 y {MAX_PER_ADDRESS_HOUR}.")
+        values["open_link_per_address_hour"] = per_address
+    return values
 
 
 def create_blank(settings: SurveySettings, *, actor=None) -> Survey:
@@ -73,7 +89,9 @@ def settings_of(survey: Survey) -> SurveySettings:
         languages="es,en" if "en" in (survey.languages or []) else "es", anonymous=survey.anonymous,
         component_code=survey.component_code, year=survey.year, activity_id=survey.activity_id,
         observation_program_id=survey.observation_program_id, opens_at=local(survey.opens_at),
-        closes_at=local(survey.closes_at))
+        closes_at=local(survey.closes_at), open_link_limited=bool(survey.open_link_limited),
+        open_link_per_browser=survey.open_link_per_browser,
+        open_link_per_address_hour=survey.open_link_per_address_hour)
 
 
 def update_settings(survey: Survey, settings: SurveySettings, *, actor=None) -> Survey:
@@ -107,7 +125,9 @@ def duplicate(survey: Survey, *, actor=None) -> Survey:
                   languages=list(survey.languages or ["es"]), default_language=survey.default_language,
                   anonymous=survey.anonymous, component_code=survey.component_code, year=survey.year,
                   activity_id=survey.activity_id, observation_program_id=survey.observation_program_id,
-                  open_token=services.new_token())
+                  open_token=services.new_token(), open_link_limited=survey.open_link_limited,
+                  open_link_per_browser=survey.open_link_per_browser,
+                  open_link_per_address_hour=survey.open_link_per_address_hour)
     if actor is not None and hasattr(actor, "id") and hasattr(actor, "email"):
         copy.created_by_id = actor.id
     for position, q in enumerate(sorted(survey.questions, key=lambda q: (q.position, q.id))):

@@ -72,7 +72,9 @@ def _settings(form: SurveyForm) -> SurveySettings:
         title_es=form.title_es.data or "", title_en=form.title_en.data or "", languages=form.languages.data or "es",
         anonymous=bool(form.anonymous.data), component_code=form.component.data or None, year=form.year.data,
         activity_id=form.activity.data, observation_program_id=form.program.data, opens_at=form.opens_at.data,
-        closes_at=form.closes_at.data)
+        closes_at=form.closes_at.data, open_link_limited=bool(form.open_link_limited.data),
+        open_link_per_browser=form.open_link_per_browser.data,
+        open_link_per_address_hour=form.open_link_per_address_hour.data)
 
 
 # --------------------------------------------------------------------------- new survey, settings
@@ -130,7 +132,9 @@ def builder_settings(survey_id: int):
                           languages=current.languages, anonymous=current.anonymous,
                           component=current.component_code or "", year=current.year, activity=current.activity_id,
                           program=current.observation_program_id, opens_at=current.opens_at,
-                          closes_at=current.closes_at)
+                          closes_at=current.closes_at, open_link_limited=current.open_link_limited,
+                          open_link_per_browser=current.open_link_per_browser,
+                          open_link_per_address_hour=current.open_link_per_address_hour)
     else:
         form = SurveyForm()
     _fill_links(form)

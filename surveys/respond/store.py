@@ -21,8 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from crm.core.extensions import db
 from crm.core.timeutil import local_midnight_utc, to_local, utcnow
 from surveys.models import Answer, Invitation, Response
+from surveys.respond.open_limits import OpenLinkKeys, Over, over_limit_on
 
-Outcome = Literal["stored", "duplicate", "used"]
+Outcome = Literal["stored", "duplicate", "used", "browser", "address"]
 _KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
@@ -63,8 +64,13 @@ class _LinkUsed(Exception):
     """The personal link was used up by another request (rolls the transaction back)."""
 
 
+class _OverLimit(Exception):
+    def __init__(self, over: Over):
+        self.over = over
+
+
 def store(target, answers: list[dict], *, lang: str, submission_key: str | None,
-          now: datetime | None = None) -> Outcome:
+          now: datetime | None = None, keys: OpenLinkKeys | None = None, limited: bool = False) -> Outcome:
     """Stores one web response; never two for one submission key, never two for one personal link.
 
     `target` is a surveys.respond.submission.Target. One transaction on a Core connection of its own (not the ORM
@@ -72,7 +78,10 @@ def store(target, answers: list[dict], *, lang: str, submission_key: str | None,
     personal link is used up in the same transaction as the insert, by a conditional UPDATE whose row count
     says whether this request won (two concurrent POSTs cannot both store). Anonymous surveys store no
     person and no invitation on the response, and only day-precise times on the invitation, so the
-    response cannot be matched to it by time either.
+    response cannot be matched to it by time either. `keys`: an open-link response's keyed hashes of its
+    address and browser (surveys.respond.open_limits), stored with it; with `limited` (the survey's open-link
+    limit is on), "browser" or "address" when that limit is reached: nothing was written (one statement on
+    the same connection, before the insert).
     "duplicate": this submission key was stored already for this survey (a double click, or a concurrent
     repeat): nothing was written. Being another connection, it does not see uncommitted writes of db.session
     (and on SQLite would wait for their lock): callers commit first.
@@ -90,6 +99,10 @@ def store(target, answers: list[dict], *, lang: str, submission_key: str | None,
     sql = _sql()
     try:
         with db.engine.begin() as connection:  # commits at the end of the block, rolls back on any error
+            if limited and keys is not None:
+                over = over_limit_on(connection, survey, keys, now)
+                if over:
+                    raise _OverLimit(over)
             if invitation_id is not None:
                 used_up = connection.execute(sql.use_up, {
                     "invitation_id": invitation_id, "answered_at": day_start(now) if anonymous else now})
@@ -104,6 +117,8 @@ def store(target, answers: list[dict], *, lang: str, submission_key: str | None,
                 "language": lang,
                 "channel": "web",
                 "submission_key": key,
+                "address_key": keys.address_key if keys is not None else None,
+                "browser_key": keys.browser_key if keys is not None else None,
             })
             if answers:
                 response_id = result.inserted_primary_key[0]
@@ -114,6 +129,8 @@ def store(target, answers: list[dict], *, lang: str, submission_key: str | None,
                 ])
     except _LinkUsed:
         return "duplicate" if already_stored(submission_key, survey_id) else "used"
+    except _OverLimit as over:
+        return over.over
     except IntegrityError:
         # the key is taken: a double click or a concurrent repeat of this form (that one counts)
         stored_for = _survey_of_key(submission_key) if submission_key else None
@@ -121,7 +138,7 @@ def store(target, answers: list[dict], *, lang: str, submission_key: str | None,
             return "duplicate"
         if stored_for is not None:
             # the key is another survey's response's (a form field is the client's to forge): a new key
-            return store(target, answers, lang=lang, submission_key=None, now=now)
+            return store(target, answers, lang=lang, submission_key=None, now=now, keys=keys, limited=limited)
         raise
     return "stored"
 

@@ -63,6 +63,9 @@ class SurveyRow:
     anonymous: bool
     questions_version: int
     open_token: str
+    open_link_limited: bool
+    open_link_per_browser: int
+    open_link_per_address_hour: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +87,8 @@ def _sql() -> SimpleNamespace:
     platform's hot path on election days."""
     s, i, p = Survey.__table__.c, Invitation.__table__.c, Person.__table__.c
     survey_columns = (s.id, s.title, s.titles, s.description, s.state, s.opens_at, s.closes_at, s.languages,
-                      s.default_language, s.anonymous, s.questions_version, s.open_token)
+                      s.default_language, s.anonymous, s.questions_version, s.open_token, s.open_link_limited,
+                      s.open_link_per_browser, s.open_link_per_address_hour)
     return SimpleNamespace(
         survey_by_token=select(*survey_columns).where(s.open_token == bindparam("token")),
         invitation_by_token=(

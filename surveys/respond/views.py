@@ -9,14 +9,17 @@ Views parse the request, call surveys.respond.submission, .form and .store, rend
 - a repeated POST stores nothing (submission key); a personal link is used up atomically;
 - failed token look-ups are rate-limited per browser and, more loosely, per address; valid traffic never is
   (surveys.respond.limits);
+- a survey's open link takes a limited number of responses per browser (a long-lived cookie) and per address
+  and hour, when the survey's limit is on (surveys.respond.open_limits); personal links are one-use already;
 - tokens never reach the logs (surveys.respond.logs).
 """
 
 from __future__ import annotations
 
 import traceback
+from datetime import timedelta
 
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import validate_csrf
 from werkzeug.exceptions import HTTPException
@@ -31,6 +34,16 @@ from surveys.respond.form import FormView, build_form, validate
 from surveys.respond.language import plain_language, switch_links, target_language
 from surveys.respond.limits import check_limits, count_limits, counted_here
 from surveys.respond.logs import install_log_filter
+from surveys.respond.open_limits import (
+    BROWSER_COOKIE,
+    BROWSER_COOKIE_DAYS,
+    OpenLinkKeys,
+    clean_browser_id,
+    keys_for,
+    limited,
+    new_browser_id,
+    over_limit,
+)
 from surveys.respond.store import already_stored, clean_submission_key, new_submission_key, store
 from surveys.respond.submission import Target, availability, find_target, mark_opened
 from surveys.values import MAX_TEXT
@@ -76,6 +89,38 @@ def _unavailable(target: Target, state: str, lang: str):
     return _message(_("Esta encuesta ya cerró"),
                     [_("El periodo para responder esta encuesta terminó. Agradecemos su interés.")],
                     lang=lang, offered=offered)
+
+
+def _over_limit(target: Target, over: str, lang: str):
+    """The open link's limit is reached: a plain page that says so (not an error page)."""
+    offered = target.survey.languages
+    if over == "browser":
+        return _message(_("Ya se registró una respuesta desde este navegador"),
+                        [_("Desde este navegador ya se registró el número de respuestas que admite esta encuesta. "
+                           "Gracias por su participación."),
+                         _("Si otra persona desea responder, puede hacerlo desde su propio teléfono o "
+                           "computadora.")], lang=lang, offered=offered)
+    return _message(_("Por ahora no podemos recibir más respuestas desde su conexión"),
+                    [_("Desde su conexión a internet se recibió el número máximo de respuestas por hora que "
+                       "admite esta encuesta. Intente de nuevo más tarde con el mismo enlace.")],
+                    429, lang=lang, offered=offered, kind="warning")
+
+
+def _open_link_keys(target: Target, browser: str | None) -> OpenLinkKeys | None:
+    """The keyed hashes of an open-link request's address and browser (None for a personal link)."""
+    if target.invitation is not None:
+        return None
+    return keys_for(current_app.secret_key, target.survey.id, request.remote_addr or "", browser)
+
+
+def _with_browser_cookie(result, browser: str | None):
+    """Sets the open link's long-lived browser id on a page's response when the browser has none yet."""
+    response = make_response(result)
+    if browser is not None:
+        response.set_cookie(BROWSER_COOKIE, browser, max_age=timedelta(days=BROWSER_COOKIE_DAYS), path="/r/",
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), httponly=True,
+                            samesite="Lax")
+    return response
 
 
 def _error_text(item, code: str) -> str:
@@ -135,11 +180,20 @@ def form(token: str):
     state = availability(target)
     if state:
         return _unavailable(target, state, lang)
+    new_browser = None
+    if target.invitation is None:  # the open link: its browser id, and the survey's limits
+        browser = clean_browser_id(request.cookies.get(BROWSER_COOKIE))
+        if browser is None:
+            browser = new_browser = new_browser_id()
+        elif limited(target.survey, None):
+            over = over_limit(target.survey, _open_link_keys(target, browser))
+            if over:
+                return _over_limit(target, over, lang)
     view = build_form(target.survey, lang, target.questions)
     offered = target.survey.languages
     if target.invitation is not None and request.method == "GET":  # not a HEAD from a link checker
         mark_opened(target.invitation)
-    return _render_form(token, view, key=new_submission_key(), offered=offered)
+    return _with_browser_cookie(_render_form(token, view, key=new_submission_key(), offered=offered), new_browser)
 
 
 @public_bp.post("/<token>")
@@ -167,7 +221,13 @@ def submit(token: str):
         return _render_form(token, view, key=key or new_submission_key(), values=result.values,
                             errors=result.errors, expired=not csrf_ok, offered=target.survey.languages,
                             status=422)
-    outcome = store(target, result.answers, lang=lang, submission_key=key)
+    keys = _open_link_keys(target, clean_browser_id(request.cookies.get(BROWSER_COOKIE)))
+    outcome = store(target, result.answers, lang=lang, submission_key=key, keys=keys,
+                    limited=limited(target.survey, target.invitation))
+    if outcome in ("browser", "address"):  # the open link's limit (surveys.respond.open_limits)
+        if _repeated(key, target):  # the back button after the thank-you page: this form is stored
+            return _thanks_redirect(token, lang)
+        return _over_limit(target, outcome, lang)
     if outcome == "duplicate":
         g.repeated_post = True  # counted by the repeat limiter
     elif outcome == "used":

@@ -13,9 +13,15 @@ from surveys.models import Answer, Response, Survey
 CHANNELS = ("web", "import")
 
 
-def responses_query(survey: Survey, *, language: str = "", channel: str = "") -> Select:
-    """The survey's responses, newest first, in one language and from one channel when given."""
+STATUSES = ("incluidas", "excluidas")  # excluded: a reviewed burst, out of the indicators (Response.excluded)
+
+
+def responses_query(survey: Survey, *, language: str = "", channel: str = "", status: str = "") -> Select:
+    """The survey's responses, newest first, in one language, from one channel, included in the indicators or
+    excluded from them, when given."""
     query = select(Response).where(Response.survey_id == survey.id)
+    if status in STATUSES:
+        query = query.where(Response.excluded.is_(status == "excluidas"))
     if language:
         query = query.where(Response.language == language)
     if channel in CHANNELS:

@@ -1,4 +1,5 @@
-"""Per-question summaries and response rates (counts over submitted responses only)."""
+"""Per-question summaries and response rates (counts over submitted responses only; responses that staff
+excluded, a reviewed burst (surveys.responses.bursts), count nowhere here)."""
 
 from __future__ import annotations
 
@@ -31,14 +32,15 @@ class QuestionSummary:
 
 def summarize(survey: Survey, lang: str = "es") -> tuple[int, list[QuestionSummary]]:
     """(number of responses, one summary per answerable question) in three queries."""
-    total = db.session.scalar(select(func.count(Response.id)).where(Response.survey_id == survey.id)) or 0
+    counted = (Response.survey_id == survey.id, Response.excluded.is_(False))
+    total = db.session.scalar(select(func.count(Response.id)).where(*counted)) or 0
     answered = dict(db.session.execute(
         select(Answer.question_id, func.count(func.distinct(Answer.response_id)))
-        .join(Response, Response.id == Answer.response_id).where(Response.survey_id == survey.id)
+        .join(Response, Response.id == Answer.response_id).where(*counted)
         .group_by(Answer.question_id)).all())
     choice_counts = dict(db.session.execute(
         select(Answer.choice_id, func.count(Answer.id)).join(Response, Response.id == Answer.response_id)
-        .where(Response.survey_id == survey.id, Answer.choice_id.is_not(None)).group_by(Answer.choice_id)).all())
+        .where(*counted, Answer.choice_id.is_not(None)).group_by(Answer.choice_id)).all())
     summaries = []
     for question in survey.answerable_questions:
         n = answered.get(question.id, 0)
@@ -52,16 +54,22 @@ def summarize(survey: Survey, lang: str = "es") -> tuple[int, list[QuestionSumma
                                                    round(100 * count / n, 1) if n else None, choice.positive))
         elif question.type in ("integer", "decimal"):
             values = db.session.scalars(select(Answer.value).join(Response, Response.id == Answer.response_id)
-                                        .where(Response.survey_id == survey.id, Answer.question_id == question.id))
+                                        .where(*counted, Answer.question_id == question.id))
             numbers = [float(v) for v in values if v not in (None, "")]
             summary.mean = round(sum(numbers) / len(numbers), 2) if numbers else None
         elif question.type == "text":
             summary.samples = list(db.session.scalars(
                 select(Answer.value).join(Response, Response.id == Answer.response_id)
-                .where(Response.survey_id == survey.id, Answer.question_id == question.id)
+                .where(*counted, Answer.question_id == question.id)
                 .order_by(Response.submitted_at.desc()).limit(10)))
         summaries.append(summary)
     return total, summaries
+
+
+def excluded_count(survey: Survey) -> int:
+    """How many of the survey's responses staff excluded from the indicators and summaries."""
+    return db.session.scalar(select(func.count(Response.id))
+                             .where(Response.survey_id == survey.id, Response.excluded.is_(True))) or 0
 
 
 def response_rates(survey: Survey) -> list[dict]:

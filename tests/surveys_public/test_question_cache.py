@@ -114,6 +114,8 @@ def test_a_deleted_and_a_moved_question_are_seen_by_the_next_request(client, ric
 
 
 def test_questions_are_read_once_per_version(client, survey):
+    survey.open_link_limited = False  # one test client answers three times (one browser)
+    db.session.commit()
     cache = question_cache()
     cache.clear()
     form_page(client, survey)
@@ -271,7 +273,12 @@ def _statements(app):
     return seen, lambda: event.remove(db.engine, "before_cursor_execute", record)
 
 
-def test_a_first_submission_is_one_select_and_two_inserts(app, client, rich_survey):
+@pytest.mark.parametrize("limited", [True, False])
+def test_a_first_submission_is_one_select_and_two_inserts(app, client, rich_survey, limited):
+    """Plus, with the survey's open-link limit on, one statement counting this browser's and this address's
+    responses (two bounded index look-ups, surveys.respond.open_limits)."""
+    rich_survey.open_link_limited = limited
+    db.session.commit()
     page = form_page(client, rich_survey)  # the questions are cached from here on
     form = {"_clave": page.hidden("_clave"), "_lang": "es", "q_calidad": "buena", "q_temas": ["voto", "otro"],
             "q_edad": "30", "q_comentarios": "Bien"}
@@ -282,8 +289,11 @@ def test_a_first_submission_is_one_select_and_two_inserts(app, client, rich_surv
     finally:
         stop()
     work = [s for s in seen if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"))]
-    assert len(work) == 3, "\n".join(w[:200] for w in work)
+    assert len(work) == 3 + limited, "\n".join(w[:200] for w in work)
     assert work[0].startswith("SELECT") and "FROM SURVEY" in work[0]
+    if limited:
+        assert work[1].startswith("SELECT") and "RESPONSE.BROWSER_KEY" in work[1] and "RESPONSE.ADDRESS_KEY" in work[1]
+        work.pop(1)
     assert work[1].startswith("INSERT INTO RESPONSE") and work[2].startswith("INSERT INTO ANSWER")
     assert db.session.scalar(select(func.count()).select_from(Response)) == 1
 
