@@ -42,6 +42,11 @@ REASONS = {
                          "horas",
 }
 WHATSAPP_NOTE = "Se opone a recibir mensajes por WhatsApp: no le envíe el enlace por ese medio."
+# The links file leaves out the contact data of a channel the person opposed (ARCO opposition), and says so.
+WITHHELD_NOTES = {
+    "email": "Se opone a recibir correos electrónicos: su correo no se incluye.",
+    "phone": "Se opone a recibir llamadas: su teléfono no se incluye.",
+}
 
 
 class InvitationError(DomainError):
@@ -154,6 +159,7 @@ class Outcome:
     bounced: int = 0
     listed: int = 0
     skipped: Counter = field(default_factory=Counter)
+    withheld: Counter = field(default_factory=Counter)  # links file: contact data left out, per opposed channel
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -165,7 +171,7 @@ class Outcome:
 
     def details(self) -> dict:
         return {"selected": self.selected, "created": self.created, "sent": self.sent, "bounced": self.bounced,
-                "listed": self.listed, "skipped": dict(self.skipped)}
+                "listed": self.listed, "skipped": dict(self.skipped), "withheld": dict(self.withheld)}
 
 
 @dataclass
@@ -178,6 +184,7 @@ class Preview:
     opposes_email: int
     no_email: int
     opposes_whatsapp: int
+    opposes_phone: int = 0  # their phone is left out of the links file
 
 
 def invitations_by_person(survey: Survey) -> dict[int, Invitation]:
@@ -204,6 +211,8 @@ def preview(survey: Survey, people: list[Person]) -> Preview:
                 continue
         if not can_contact(person, "whatsapp"):
             counts["opposes_whatsapp"] += 1
+        if not can_contact(person, "phone"):
+            counts["opposes_phone"] += 1
         if not can_contact(person, "email"):
             counts["opposes_email"] += 1
         elif person.primary_email is None:
@@ -211,7 +220,8 @@ def preview(survey: Survey, people: list[Person]) -> Preview:
         elif invitation is None or invitation.sent_at is None:
             counts["emailable"] += 1
     return Preview(selected=len(people), **{key: counts[key] for key in (
-        "inactive", "invited", "answered", "emailable", "opposes_email", "no_email", "opposes_whatsapp")})
+        "inactive", "invited", "answered", "emailable", "opposes_email", "no_email", "opposes_whatsapp",
+        "opposes_phone")})
 
 
 def status_counts(survey: Survey) -> dict[str, int]:

@@ -35,6 +35,7 @@ from surveys.invitations.lists import (
     LINK_HEADER,
     REMINDER_INTERVAL,
     WHATSAPP_NOTE,
+    WITHHELD_NOTES,
     Outcome,
     invitations_by_person,
     not_invitable,
@@ -250,11 +251,30 @@ def _whatsapp_phone(person: Person) -> str:
     return phone.e164 if phone is not None else ""
 
 
+def _link_row(person: Person, token: str | None, outcome: Outcome) -> list:
+    """One row of the links file: the channels the person opposed are left out, and the note says why."""
+    email = person.primary_email.address if person.primary_email else ""
+    phone = _whatsapp_phone(person)
+    notes = [] if token else [WHATSAPP_NOTE]
+    if email and not can_contact(person, "email"):
+        email = ""
+        outcome.withheld["email"] += 1
+        notes.append(WITHHELD_NOTES["email"])
+    if phone and not can_contact(person, "phone"):
+        phone = ""
+        outcome.withheld["phone"] += 1
+        notes.append(WITHHELD_NOTES["phone"])
+    link = base_url() + services.respondent_path(token) if token else ""
+    return [person.full_name, email, Verbatim(phone), person.language or "es", Verbatim(link), " ".join(notes)]
+
+
 def links_file(survey: Survey, people: list[Person], *, source: str, actor=None) -> tuple[bytes, Outcome]:
     """A CSV of personal links (nombre, correo, telefono, idioma, enlace, nota) for WhatsApp and other channels.
 
-    People who oppose WhatsApp are listed with an empty link and a note; blocked or anonymized people and
-    those who already answered are left out. Existing invitations keep their link; audited as an export.
+    People who oppose WhatsApp are listed with an empty link and a note; the e-mail of whoever opposes e-mail
+    and the phone of whoever opposes calls are left out, with a note saying so (counted in
+    `outcome.withheld`); blocked or anonymized people (ARCO) and those who already answered are left out.
+    Existing invitations keep their link; audited as an export.
     """
     outcome = Outcome(selected=len(people))
     survey_id = survey.id
@@ -279,12 +299,7 @@ def links_file(survey: Survey, people: list[Person], *, source: str, actor=None)
         rows.append((person, invitation.token))
     _insert(new_rows)
     outcome.created = len(new_rows)
-    table = []
-    for person, token in rows:
-        email = person.primary_email
-        link = base_url() + services.respondent_path(token) if token else ""
-        table.append([person.full_name, email.address if email else "", Verbatim(_whatsapp_phone(person)),
-                      person.language or "es", Verbatim(link), "" if token else WHATSAPP_NOTE])
+    table = [_link_row(person, token, outcome) for person, token in rows]
     outcome.listed = len(table)
     body = csv_bytes(LINK_HEADER, table)
     audit.record(actor, "surveys.invite_links", ("Survey", survey_id),

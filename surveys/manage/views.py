@@ -12,13 +12,14 @@ from crm.core.errors import ImportProblems
 from crm.core.extensions import db
 from crm.core.pagination import paginate
 from crm.core.tabular import TableError
+from crm.exports import service as export_service
 from surveys import services
 from surveys.blueprints import surveys_bp
 from surveys.forms import XLSFormUploadForm
 from surveys.models import Invitation, Survey
 from surveys.models import Response as SurveyResponse
-from surveys.responses import browse, summaries
-from surveys.responses.export import export_download
+from surveys.responses import browse, bursts, summaries
+from surveys.responses.export import EXPORT_KIND, count_responses, export_download
 from surveys.xlsform.model import XLSFormError
 from surveys.xlsform.reader import read_xlsform
 from surveys.xlsform.writer import xlsform_bytes
@@ -77,7 +78,31 @@ def detail(survey_id: int):
     rates = summaries.response_rates(survey)
     return render_template("surveys/detail.html", survey=survey, total=total, summaries=question_summaries,
                            rates=rates, states=services.STATES, lang=lang,
-                           open_path=services.open_link(survey), confirm=ConfirmForm())
+                           open_path=services.open_link(survey), confirm=ConfirmForm(),
+                           bursts=bursts.find_bursts(survey), burst_thresholds=bursts.thresholds(survey),
+                           excluded=summaries.excluded_count(survey))
+
+
+@surveys_bp.post("/<int:survey_id>/rafagas")
+@permission_required("manage_surveys")
+def review_burst(survey_id: int):
+    """Excludes a burst of responses from the indicators, or includes it again (audited)."""
+    survey = _survey(survey_id)
+    action = request.form.get("accion")
+    if not ConfirmForm().validate_on_submit() or action not in ("excluir", "incluir"):
+        abort(400)
+    try:
+        burst = bursts.review_burst(survey, request.form.get("rafaga", ""), action == "excluir", actor=current_user)
+    except services.SurveyError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+    else:
+        if action == "excluir":
+            flash(f"Se excluyeron {burst.count} respuestas de los indicadores, resúmenes y desgloses. "
+                  "Siguen guardadas y puede volver a incluirlas.", "success")
+        else:
+            flash(f"Se volvieron a incluir {burst.count} respuestas en los indicadores.", "success")
+    return redirect(url_for(".detail", survey_id=survey.id) + "#h-rafagas")
 
 
 @surveys_bp.post("/<int:survey_id>/estado")
@@ -113,6 +138,12 @@ def export_responses(survey_id: int, fmt: str):
     survey = _survey(survey_id)
     if fmt not in ("csv", "xlsx"):
         abort(404)
+    total = count_responses(survey)
+    if total > export_service.inline_limit():  # a large file is written by a background task
+        job = export_service.start(EXPORT_KIND, {"survey": survey.id}, fmt, owner_id=current_user.id, total=total,
+                                   filename=f"{survey.code}-respuestas.{fmt}",
+                                   back=url_for(".detail", survey_id=survey.id), address=request.remote_addr)
+        return redirect(url_for("exports.status", token=job.token))
     body = export_download(survey, fmt, actor=current_user)
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype,
@@ -125,8 +156,9 @@ def responses(survey_id: int):
     survey = _survey(survey_id)
     language = request.args.get("idioma", "")
     channel = request.args.get("canal", "")
-    page = paginate(browse.responses_query(survey, language=language, channel=channel), per_page=20)
+    status = request.args.get("estado", "")
+    page = paginate(browse.responses_query(survey, language=language, channel=channel, status=status), per_page=20)
     answers = browse.page_answers(survey, page, actor=current_user)
     return render_template("surveys/responses.html", survey=survey, page=page, answers=answers, language=language,
-                           channel=channel)
+                           channel=channel, status=status)
 

@@ -4,7 +4,9 @@
 the rows as values for crm.core.tabular's writers: the local time as Verbatim ISO 8601 text, choice names joined
 by spaces in choice order, integers and decimals as int/Decimal (text when the stored value is not a number),
 other answers as stored. `export_responses(survey, path)` writes the CSV or XLSX file and the audit entry;
-`export_download(survey, fmt)` gives the file's bytes for a download, audited.
+`export_download(survey, fmt)` gives the file's bytes for a small download, audited; `write_export` is the
+background export (crm.exports) of a large one. Files are written as they are produced: CSV lines a few
+thousand at a time, XLSX rows through XlsxWriter's constant-memory mode (crm.core.tabular.write_xlsx).
 
 The export is built by columns, so that no Python code runs per answer (100,000 responses of eight
 questions are about 850,000 answers; docs/quality.md "export CSV"):
@@ -30,16 +32,19 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from itertools import chain, compress, repeat
+from itertools import chain, compress, islice, repeat
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, String, cast, func, select
 
 from crm.core import audit
+from crm.core.errors import DomainError
 from crm.core.extensions import db
-from crm.core.tabular import TableError, Verbatim, neutralize, write_table, xlsx_bytes
+from crm.core.tabular import TableError, Verbatim, neutralize, write_xlsx, xlsx_bytes
 from crm.core.timeutil import local_tz, to_local
+from crm.exports.kinds import ExportKind, register_export
+from crm.exports.writers import Progress
 from surveys.models import ANSWERABLE, Answer, Choice, Question, Response, Survey
 
 SUBMITTED_AT = "submitted_at"  # the first column; surveys.responses.imports reads it back
@@ -47,6 +52,8 @@ SEP = "\x1e"  # ASCII record separator: between the response ids, or the values,
 CHUNK = 40_000  # text answers per aggregate string: at most 5,000 characters (20 KB) each stay below 1 GB
 SHORT = 25  # as many times more answers whose values are short: option ids, numbers, dates
 SELECT_TYPES = ("select_one", "select_multiple")
+WRITE_EVERY = 5_000  # CSV lines (XLSX rows) between two writes and progress calls
+EXPORT_KIND = "respuestas"
 _HOUR = timedelta(hours=1)
 _INSTANT = timedelta(microseconds=1)
 _LAST = datetime.max - timedelta(days=2)  # local_times adds an hour to instants up to here
@@ -286,8 +293,8 @@ def export_rows(survey: Survey) -> tuple[list[str], Iterator[list]]:
     return header, ([Verbatim(at), *row] for at, row in zip(times, rows, strict=True))
 
 
-def export_csv_bytes(survey: Survey) -> tuple[bytes, int]:
-    """(the CSV file, rows): crm.core.tabular.csv_bytes(*export_rows(survey)) byte for byte, built by columns."""
+def _csv_lines(survey: Survey) -> tuple[str, Iterable[str], int]:
+    """(the header line with its CRLF, the data lines without line ends, how many): csv_bytes' text, by columns."""
     header, times, columns, positions = _table(survey, csv_cells=True)
     head = io.StringIO()
     csv.writer(head, lineterminator="\r\n").writerow(header)
@@ -298,37 +305,50 @@ def export_csv_bytes(survey: Survey) -> tuple[bytes, int]:
     else:  # the answers' cells joined in id order, then put in export order
         answers = _in_export_order(map(",".join, zip(*columns, strict=True)), positions)
         lines = map(",".join, zip(times, answers, strict=True))
+    return head.getvalue(), lines, len(times)
+
+
+def export_csv_bytes(survey: Survey) -> tuple[bytes, int]:
+    """(the CSV file, rows): crm.core.tabular.csv_bytes(*export_rows(survey)) byte for byte, built by columns."""
+    head, lines, count = _csv_lines(survey)
     body = "\r\n".join(lines)
-    text = "\ufeff" + head.getvalue() + (body + "\r\n" if times else "")
-    return text.encode("utf-8"), len(times)
+    return ("\ufeff" + head + (body + "\r\n" if count else "")).encode("utf-8"), count
+
+
+def _write_file(survey: Survey, fmt: str, path: Path, progress: Progress | None = None) -> int:
+    """The responses file at `path`, written as it is produced: CSV lines WRITE_EVERY at a time, XLSX rows
+    through XlsxWriter's constant-memory mode. Returns the number of rows."""
+    try:
+        if fmt == "xlsx":
+            header, rows = export_rows(survey)
+            return write_xlsx(path, header, rows, "respuestas", progress, WRITE_EVERY)
+        head, lines, count = _csv_lines(survey)
+        with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+            handle.write(head)
+            lines = iter(lines)
+            while chunk := list(islice(lines, WRITE_EVERY)):
+                handle.write("\r\n".join(chunk) + "\r\n")
+                if progress is not None:
+                    progress(len(chunk))
+        return count
+    except OSError as exc:
+        raise TableError(f"no se pudo escribir {path}: {exc.strerror or exc}") from None
 
 
 def export_responses(survey: Survey, path: str | Path, *, actor=None) -> int:
     """Write the responses file (CSV or XLSX by extension); returns the number of rows. Audited."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("csv", "xlsx"):
         raise TableError(f"formato de salida no reconocido «{path.suffix or path.name}»: use .csv o .xlsx")
-    if suffix == ".csv":
-        data, count = export_csv_bytes(survey)
-    else:
-        header, rows = export_rows(survey)
-        materialized = list(rows)
-        count = len(materialized)
-    try:
-        if suffix == ".csv":
-            path.write_bytes(data)
-        else:
-            write_table(path, header, materialized)
-    except OSError as exc:
-        raise TableError(f"no se pudo escribir {path}: {exc.strerror or exc}") from None
-    audit.record(actor, "surveys.export", survey, {"rows": count, "format": suffix.lstrip("."), "code": survey.code})
+    count = _write_file(survey, fmt, path)
+    audit.record(actor, "surveys.export", survey, {"rows": count, "format": fmt, "code": survey.code})
     db.session.commit()
     return count
 
 
 def export_download(survey: Survey, fmt: str, *, actor) -> bytes:
-    """The responses file as "csv" or "xlsx" bytes, for a download; audited."""
+    """The responses file as "csv" or "xlsx" bytes, for a download inside the request (small surveys); audited."""
     if fmt == "csv":
         body, count = export_csv_bytes(survey)  # the same bytes as csv_bytes(*export_rows(survey)), faster
     else:
@@ -338,3 +358,24 @@ def export_download(survey: Survey, fmt: str, *, actor) -> bytes:
     audit.record(actor, "surveys.export", survey, {"format": fmt, "rows": count, "code": survey.code})
     db.session.commit()
     return body
+
+
+def write_export(params: dict, fmt: str, path: Path, actor, progress: Progress | None = None) -> int:
+    """The background export of one survey's responses (crm.exports kind EXPORT_KIND, params {"survey": id})."""
+    survey = db.session.get(Survey, int(params.get("survey") or 0))
+    if survey is None:
+        raise DomainError("La encuesta ya no existe; no se generó el archivo.")
+    count = _write_file(survey, fmt, path, progress)
+    audit.record(actor, "surveys.export", survey, {"format": fmt, "rows": count, "code": survey.code})
+    db.session.commit()
+    return count
+
+
+def register() -> None:
+    """The background export of a survey's responses (crm.exports), called by the composition root."""
+    register_export(EXPORT_KIND, ExportKind("Respuestas de una encuesta", write_export))
+
+
+def count_responses(survey: Survey) -> int:
+    """The rows of the survey's export, for choosing between a download inside the request and a job."""
+    return db.session.scalar(select(func.count(Response.id)).where(Response.survey_id == survey.id)) or 0

@@ -20,6 +20,7 @@ from crm.contacts.views.blueprint import bp
 from crm.core.extensions import db
 from crm.core.pagination import paginate
 from crm.core.text import fold
+from crm.exports import service as export_service
 
 
 def _filters() -> PeopleFilter:
@@ -268,9 +269,17 @@ def bulk_action():
 @bp.get("/contactos/exportar.<fmt>")
 @permission_required("export_data")
 def people_export(fmt: str):
-    """The filtered list (the page's own filters) as CSV or XLSX, formula-safe and audited."""
+    """The filtered list (the page's own filters) as CSV or XLSX, formula-safe and audited; a list longer than
+    crm.exports' inline limit is written by a background task, and the person goes to its page."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    body = exporter.export_filtered(_filters(), fmt, actor=current_user)
+    f = _filters()
+    total = exporter.count_filtered(f)
+    if total > export_service.inline_limit():
+        job = export_service.start(exporter.EXPORT_KIND, f.as_args(), fmt, owner_id=current_user.id, total=total,
+                                   filename=f"personas.{fmt}", back=url_for(".people", **f.as_args()),
+                                   address=request.remote_addr)
+        return redirect(url_for("exports.status", token=job.token))
+    body = exporter.export_filtered(f, fmt, actor=current_user)
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="personas.{fmt}"'})
