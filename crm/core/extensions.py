@@ -1,7 +1,6 @@
 """Flask extensions, created once and initialised in crm.app.create_app."""
 
 from flask_babel import Babel
-from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,5 +28,4 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-bootstrap = Bootstrap5()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
