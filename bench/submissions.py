@@ -9,13 +9,14 @@ with a note when its binaries are missing), on 127.0.0.1 only:
 
 1. builds the schema with the real migrations and one open survey of eight questions (three required
    select_one, a select_multiple, integer, decimal, date, text);
-2. platform: `gunicorn -w 2 -b 127.0.0.1:PORT wsgi:app` (sync workers, the production configuration:
-   CSRF on, rate limits on). One GET of the open link gives a session cookie and its CSRF token; wrk
+2. platform: `gunicorn -c gunicorn.conf.py -w 2 -b 127.0.0.1:PORT wsgi:app` (the project's server settings:
+   gevent workers, bodies buffered; the production configuration: CSRF on, rate limits on). One GET of the open link gives a session cookie and its CSRF token; wrk
    (one thread, 50 connections, --latency) then POSTs the filled form with that cookie and token, each
    request with its own submission key (`_clave`, as each rendered form carries one), so every request
    goes through token look-up, language, idempotency check, availability, form build, validation of
    every answer, CSRF check and the insert of the response and its answers;
-3. floor: a bare Flask app (this module's `floor_app()`) in the same gunicorn configuration, parsing the
+3. floor: a bare Flask app (this module's `floor_app()`) in the same gunicorn configuration (the same
+   gunicorn.conf.py, worker class and worker count), parsing the
    same form body and inserting one row per request (the response row) into the same database with the
    raw driver (sqlite3 with the platform's pragmas, or psycopg), answering 303 as the platform does;
 4. zero lost: every response wrk counted as accepted (2xx/3xx) must be in the database, with all its
@@ -64,6 +65,7 @@ from bench.common import (
 
 TOKEN = "bench-open-link-2025"
 CONNECTIONS = 50
+WORKERS = 2  # one per core; gunicorn.conf.py's worker class (gevent) for the platform and the floor alike
 REQUEST_CAP_PER_SECOND = 20_000  # far above what two cores serve: the duration ends the run, the cap bounds it
 ANSWERS = [("q_satisfaccion", "buena"), ("q_organizacion", "si"), ("q_recomendaria", "si"),
            ("q_temas", "participacion"), ("q_temas", "inclusion"), ("q_edad", "34"), ("q_horas", "2.5"),
@@ -167,7 +169,12 @@ def create_survey(url: str) -> int:
     with app.app_context():
         survey = Survey(code="bench_submissions", form_id="bench_submissions", title="Jornada de observación",
                         titles={"es": "Jornada de observación", "en": "Observation day"},
-                        open_token=TOKEN, state="open", languages=["es", "en"], year=2025)
+                        open_token=TOKEN, state="open", languages=["es", "en"], year=2025,
+                        # one browser (one cookie) posts every form here: the open-link limit, on by default,
+                        # would answer all but the first with "already answered" (surveys.respond.open_limits)
+                        open_link_limited=False)
+        if hasattr(Survey, "open_link_limited"):  # one cookie sends every request: no per-browser limit here
+            survey.open_link_limited = False
         specs = [("select_one", "satisfaccion", ["muy_buena", "buena", "regular", "mala"], True),
                  ("select_one", "organizacion", ["si", "no", "no_se"], True),
                  ("select_one", "recomendaria", ["si", "no"], True),
@@ -206,15 +213,17 @@ def count_stored(url: str, prefix: str) -> tuple[int, int]:
 
 
 class Server:
-    """gunicorn with 2 sync workers on 127.0.0.1:port; stopped by stop() (callers use try/finally)."""
+    """gunicorn with the project's gunicorn.conf.py (its worker class), WORKERS workers, on 127.0.0.1:port;
+    stopped by stop() (callers use try/finally)."""
 
     def __init__(self, app_spec: str, env: dict, log: Path):
         self.port = free_port()
         self.log = log
         self._log_handle = log.open("w")
         self.process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{self.port}",
-             "--log-level", "warning", "--timeout", "60", app_spec],
+            [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(WORKERS),
+             "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "--access-logfile", "/dev/null",
+             "--timeout", "60", app_spec],
             cwd=ROOT, env=env, stdout=self._log_handle, stderr=subprocess.STDOUT)
         try:
             wait_for_port(self.port, self.process)
@@ -305,7 +314,8 @@ def bench_database(kind: str, url: str, seconds: int, warmup: int, folder: Path,
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "TEST_DATABASE_URL"))}
     env = base_env | {"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "CRM_INSTANCE_PATH": str(folder),
                       "CRM_TIMEZONE": "America/Mexico_City", "RATELIMIT_ENABLED": "1",
-                      "RATELIMIT_STORAGE_URI": "memory://", "BENCH_SURVEY_ID": str(survey_id),
+                      "RATELIMIT_STORAGE_URI": "memory://", "CRM_LIMITS_PER_WORKER": "1",
+                      "BENCH_SURVEY_ID": str(survey_id),
                       "PYTHONPATH": str(ROOT)}
 
     def platform_body(port: int) -> tuple[str, str]:
@@ -338,7 +348,7 @@ def bench_database(kind: str, url: str, seconds: int, warmup: int, folder: Path,
     platform_lost, floor_lost = sum(s["lost"] for s in platform), sum(s["lost"] for s in floor)
     return result(
         f"submissions_{kind}", med("platform", "rps"), med("floor", "rps"), "req/s", higher_is_better=True,
-        seconds=seconds, runs=runs, connections=CONNECTIONS, workers=2,
+        seconds=seconds, runs=runs, connections=CONNECTIONS, workers=WORKERS, server="gunicorn.conf.py",
         platform_p50_ms=round(med("platform", "p50_us") / 1000, 2),
         platform_p99_ms=round(med("platform", "p99_us") / 1000, 2),
         floor_p50_ms=round(med("floor", "p50_us") / 1000, 2), floor_p99_ms=round(med("floor", "p99_us") / 1000, 2),

@@ -283,7 +283,9 @@ class PgServer:
 
 @dataclass
 class Gunicorn:
-    """`gunicorn -w 2 -k sync -b 127.0.0.1:PORT wsgi:app`, production configuration."""
+    """`gunicorn -c gunicorn.conf.py -w 2 -b 127.0.0.1:PORT wsgi:app`: the project's server settings (gevent
+    workers...), production configuration. Rate limits are counted per worker (CRM_LIMITS_PER_WORKER=1) unless
+    the environment names a shared store; `extra_args` (e.g. `-k sync`) override the file."""
 
     env: dict
     log: Path
@@ -297,9 +299,11 @@ class Gunicorn:
         handle = self.log.open("a")
         try:
             self.process = subprocess.Popen(
-                [str(GUNICORN), "-w", str(self.workers), "-k", "sync", "-b", f"127.0.0.1:{self.port}",
-                 "--log-level", "info", "--access-logfile", "-", *self.extra_args, "wsgi:app"],
-                cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+                [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(self.workers),
+                 "-b", f"127.0.0.1:{self.port}", "--log-level", "info", "--access-logfile", "-", *self.extra_args,
+                 "wsgi:app"],
+                cwd=ROOT, env={"CRM_LIMITS_PER_WORKER": "1", **self.env}, stdout=handle, stderr=subprocess.STDOUT,
+                start_new_session=True)
         finally:
             handle.close()
         try:
@@ -349,9 +353,13 @@ class Browser:
         self.cookies: dict[str, str] = {}
         self.headers: dict[str, str] = {}
 
+    def connect(self) -> http.client.HTTPConnection:
+        """The connection of one request (a subclass may speak HTTPS or bind a source address)."""
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+
     def request(self, method: str, path: str, body: bytes | None = None,
                 headers: dict | None = None) -> tuple[int, dict, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        connection = self.connect()
         try:
             sent = dict(self.headers)
             if self.cookies:

@@ -30,14 +30,17 @@ class SurveySeed:
     person_of_token: dict[str, int] = field(default_factory=dict)
 
 
-def seed_survey(database_url: str, invitations: int = 0) -> SurveySeed:
-    """One open, identified survey with its open link and `invitations` personal links."""
+def seed_survey(database_url: str, invitations: int = 0, *, open_link_limited: bool = True) -> SurveySeed:
+    """One open, identified survey with its open link and `invitations` personal links. `open_link_limited`
+    False switches off the open link's limits per browser and address (a test whose clients post the open
+    link over and over from 127.0.0.1, to measure something else)."""
     from crm.core.extensions import db
     from surveys.models import Invitation
     from tests.factories import make_person, make_survey
 
     with in_app(database_url):
         survey = make_survey(questions=QUESTIONS, state="open", code=f"jornada_{secrets.token_hex(3)}")
+        survey.open_link_limited = open_link_limited
         seed = SurveySeed(survey.id, survey.open_token)
         for number in range(invitations):
             person = make_person(given_name=f"Observadora{number}", email=f"observadora{number}@example.org")
