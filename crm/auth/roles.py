@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # administration
     "manage_users": frozenset({Role.ADMIN}),
     "view_audit": frozenset({Role.ADMIN}),
+    "view_backups": frozenset({Role.ADMIN}),
 }
 
 

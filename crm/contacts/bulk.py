@@ -11,6 +11,7 @@ from crm.contacts.services import ContactsError
 from crm.core import audit
 from crm.core.extensions import db
 from crm.core.text import clean, fold
+from crm.core.timeutil import utcnow
 
 
 def selected_ids(f: PeopleFilter) -> list[int]:
@@ -48,7 +49,7 @@ def set_membership_status(f: PeopleFilter, network_code: str, status: str, *, ac
     for start in range(0, len(ids), 900):
         result = db.session.execute(update(Membership).where(
             Membership.network_id == network.id, Membership.person_id.in_(ids[start:start + 900]),
-            Membership.status != status).values(status=status))
+            Membership.status != status).values(status=status, status_changed_at=utcnow()))
         changed += result.rowcount or 0
     audit.record(actor, "contacts.bulk_status", None, {"network": network.code, "status": status,
                                                         "selected": len(ids), "changed": changed})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.core.extensions import db
@@ -159,6 +159,9 @@ class Membership(db.Model):
     network_id: Mapped[int] = mapped_column(ForeignKey("network.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="active")
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # when the status last changed (set by the ORM on every change, and by bulk updates explicitly): the
+    # retention of people who left every network counts from the latest of these
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     source: Mapped[str] = mapped_column(String(40), default="")
     confirm_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
@@ -271,3 +274,9 @@ class ArcoRequest(db.Model):
     resolved_on: Mapped[date | None] = mapped_column(Date)
     details: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+
+@event.listens_for(Membership.status, "set")
+def _status_changed(target: Membership, value, old, _initiator) -> None:
+    if value != old:
+        target.status_changed_at = utcnow()

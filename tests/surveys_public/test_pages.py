@@ -238,10 +238,10 @@ def test_privacy_notice_page_in_both_languages(client):
     body = html.html
     assert "Instituto Electoral de la Ciudad de México" in body
     assert "Derechos ARCO" in body and "usted" in body
-    assert "Versión 2025-01" in body
+    assert "Versión 2026-12" in body
     response, html = page(client, "/aviso-de-privacidad?lang=en")
     assert html.lang == "en"
-    assert "ARCO rights" in html.html and "Version 2025-01" in html.html
+    assert "ARCO rights" in html.html and "Version 2026-12" in html.html
     assert db.session.scalar(select(func.count(PrivacyNotice.id))) == 1
 
 
@@ -250,7 +250,7 @@ def test_current_notice_is_created_once_and_names_the_regulator(app):
 
     first = current_notice()
     assert current_notice().id == first.id
-    assert first.version == "2025-01"
+    assert first.version == "2026-12"
     assert "INFO CDMX" in first.full_text and "INFO CDMX" in first.full_text_en
     assert "{" not in first.full_text + first.short_text + first.full_text_en + first.short_text_en
     assert notice_data()["en"]["short"] == first.short_text_en
