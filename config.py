@@ -64,6 +64,8 @@ class Config:
     # Start a consumer thread inside the web process at its first request (`make run`, one-machine demos);
     # production runs `flask --app wsgi tasks worker` (or `huey_consumer wsgi.huey`) as its own process.
     CRM_TASKS_IN_PROCESS = _bool("CRM_TASKS_IN_PROCESS", default=False)
+    # Staff downloads (people, survey responses) of more rows than this run as a background export (crm/exports).
+    CRM_EXPORT_INLINE_ROWS = int(os.environ.get("CRM_EXPORT_INLINE_ROWS") or 5000)
 
     # Rate limits.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
@@ -80,10 +82,38 @@ class Config:
     # ... and per address, all browsers together (one NAT on election day: hundreds of people)
     CRM_PUBLIC_MISS_ADDRESS_LIMIT = os.environ.get("CRM_PUBLIC_MISS_ADDRESS_LIMIT") or "300 per minute"
     CRM_PUBLIC_REPEAT_LIMIT = os.environ.get("CRM_PUBLIC_REPEAT_LIMIT") or "10 per minute"
+    # Open-link bursts listed on a survey's page for review (surveys/responses/bursts.py): this many responses
+    # from one address within this many seconds (the per-survey open-link limits are survey settings)
+    CRM_BURST_RESPONSES = int(os.environ.get("CRM_BURST_RESPONSES") or 20)
+    CRM_BURST_SECONDS = int(os.environ.get("CRM_BURST_SECONDS") or 60)
     # Number of reverse proxies in front of the app (X-Forwarded-For/-Proto trusted from that many hops).
     CRM_PROXIES = int(os.environ.get("CRM_PROXIES") or 0)
 
-    BOOTSTRAP_SERVE_LOCAL = True
+    # Operations (crm/operations): logs, error reporting, health.
+    CRM_LOG_FORMAT = os.environ.get("CRM_LOG_FORMAT") or "text"  # "json": one JSON object per line
+    CRM_LOG_LEVEL = os.environ.get("CRM_LOG_LEVEL") or "INFO"
+    CRM_SENTRY_DSN = os.environ.get("CRM_SENTRY_DSN") or ""  # empty: no error reporting (the default)
+    CRM_SENTRY_ENVIRONMENT = os.environ.get("CRM_SENTRY_ENVIRONMENT") or "production"
+    # /salud: the task consumer is "stale" when its last heartbeat is older than this
+    CRM_HEARTBEAT_STALE_SECONDS = int(os.environ.get("CRM_HEARTBEAT_STALE_SECONDS") or 180)
+    CRM_HEALTH_CACHE_SECONDS = float(os.environ.get("CRM_HEALTH_CACHE_SECONDS") or 2)
+    # Backups (crm/operations/backup): the daily one at CRM_BACKUP_HOUR local time (CRM_TIMEZONE; set it empty
+    # to turn it off), written to CRM_BACKUP_DIR (empty: instance/backups), keeping the last CRM_BACKUP_KEEP.
+    CRM_BACKUP_DIR = os.environ.get("CRM_BACKUP_DIR") or ""
+    CRM_BACKUP_HOUR = os.environ.get("CRM_BACKUP_HOUR", "3")
+    CRM_BACKUP_KEEP = int(os.environ.get("CRM_BACKUP_KEEP") or 14)
+
+    # Retention (crm/operations/retention.py), in months; empty or 0 keeps that kind for good. The defaults are
+    # the periods the privacy notice states (crm/contacts/privacy/privacy_notice.yaml, facts conservacion_*).
+    CRM_RETAIN_AUDIT_MONTHS = os.environ.get("CRM_RETAIN_AUDIT_MONTHS", "60")
+    CRM_RETAIN_RESPONSES_MONTHS = os.environ.get("CRM_RETAIN_RESPONSES_MONTHS", "36")
+    CRM_RETAIN_INVITATIONS_MONTHS = os.environ.get("CRM_RETAIN_INVITATIONS_MONTHS", "24")
+    CRM_RETAIN_CONSENTS_MONTHS = os.environ.get("CRM_RETAIN_CONSENTS_MONTHS", "60")
+    CRM_RETAIN_FORMER_MEMBERS_MONTHS = os.environ.get("CRM_RETAIN_FORMER_MEMBERS_MONTHS", "24")
+    # the keyed hashes of address and browser kept with open-link responses (limits, burst review)
+    CRM_RETAIN_RESPONSE_KEYS_MONTHS = os.environ.get("CRM_RETAIN_RESPONSE_KEYS_MONTHS", "1")
+    CRM_RETENTION_HOUR = os.environ.get("CRM_RETENTION_HOUR", "4")  # local hour of the daily run; empty: off
+
     BABEL_DEFAULT_LOCALE = "es"
     BABEL_DEFAULT_TIMEZONE = "UTC"
 

@@ -8,12 +8,13 @@ from pathlib import Path
 from flask import Flask, g
 from sqlalchemy import event
 
-from crm.app import database
+from crm.app import assets, database
 from crm.app.hooks import register_error_pages, register_hooks
 from crm.app.wiring import connect_domains, register_blueprints, register_cli
 from crm.core import tasks
-from crm.core.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from crm.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from crm.core.web import CleanRequest, SessionInterface
+from crm.operations import logs, reporting
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -34,6 +35,8 @@ def create_app(config_object: object | str | None = None, **overrides) -> Flask:
     database.configure_database(app)
     database.configure_secret_key(app)
     database.check_timezone(app)
+    logs.configure_logging(app)
+    reporting.configure_reporting(app)
     _init_extensions(app)
     if app.config.get("CRM_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -62,7 +65,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    bootstrap.init_app(app)
+    assets.init_app(app)  # fingerprinted static URLs, compression
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, default_translation_directories=str(ROOT / "translations"))
     login_manager.init_app(app)

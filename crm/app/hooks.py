@@ -3,10 +3,11 @@ the `local` date filter, the template globals, and the error pages."""
 
 from __future__ import annotations
 
-from flask import Flask, abort, g, render_template, request, session
+from flask import Flask, abort, current_app, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from crm.app.assets import cache_static
 from crm.auth.roles import role_has
 from crm.core.timeutil import local_text
 from crm.core.web import MAX_ID
@@ -15,6 +16,10 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+# static: a cookie (and its Vary: Cookie) would keep browsers and caches from reusing a year-long asset
+SESSIONLESS_ENDPOINTS = frozenset({"operations_health.salud", "static"})
 
 
 def register_hooks(app: Flask) -> None:
@@ -26,6 +31,8 @@ def register_hooks(app: Flask) -> None:
 
 
 def _idle_timeout() -> None:
+    if request.endpoint in SESSIONLESS_ENDPOINTS:  # a balancer's health check carries and gets no cookie
+        return
     if not session.permanent:  # PERMANENT_SESSION_LIFETIME is the idle timeout, refreshed per request
         session.permanent = True
 
@@ -44,7 +51,9 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.endpoint and not request.endpoint.startswith(("static", "bootstrap")):
+    if request.endpoint == "static":
+        cache_static(current_app, response)  # a year under a fingerprinted URL, else a short cache
+    elif request.endpoint:
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -31,6 +31,12 @@ def connect_domains() -> None:
     events_imports.register()  # activities and requests,
     responses_import.register()  # survey responses
 
+    from crm.contacts import exporter as contacts_export
+    from surveys.responses import export as responses_export
+
+    contacts_export.register()  # the kinds of background export: a filtered list of people,
+    responses_export.register()  # a survey's responses
+
 
 def register_blueprints(app: Flask) -> None:
     # the survey view modules add their routes to the blueprints of surveys.blueprints (registered below)
@@ -44,13 +50,17 @@ def register_blueprints(app: Flask) -> None:
     from crm.contacts.views import bp as contacts_bp
     from crm.contacts.views import signup_bp
     from crm.events.views import bp as events_bp
+    from crm.exports.views import bp as exports_bp
     from crm.imports.views import bp as imports_bp
     from crm.indicators.views import bp as indicators_bp
+    from crm.operations.views.backups import bp as backups_bp
+    from crm.operations.views.health import bp as health_bp
     from crm.program.views import bp as program_bp
     from surveys.blueprints import privacy_bp, public_bp, surveys_bp
 
     for blueprint in (auth_bp, main_bp, admin_bp, program_bp, contacts_bp, events_bp, surveys_bp, public_bp,
-                      privacy_bp, indicators_bp, signup_bp, imports_bp):
+                      privacy_bp, indicators_bp, signup_bp, imports_bp, health_bp,
+                      backups_bp, exports_bp):
         app.register_blueprint(blueprint)
 
 
@@ -60,9 +70,11 @@ def register_cli(app: Flask) -> None:
     from crm.contacts.imports.cli import contacts_cli
     from crm.events.imports.cli import activities_cli, requests_cli
     from crm.indicators.cli import indicators_cli
+    from crm.operations.cli import backup_cli
+    from crm.operations.retention_cli import retention_cli
     from crm.program.cli import program_cli
     from surveys.manage.cli import surveys_cli
 
     for group in (users_cli, program_cli, demo_cli, contacts_cli, activities_cli, requests_cli, surveys_cli,
-                  indicators_cli):
+                  indicators_cli, backup_cli, retention_cli):
         app.cli.add_command(group)

@@ -58,6 +58,7 @@ view_program        x         x          x      x
 manage_program      -         -          -      x
 manage_users        -         -          -      x
 view_audit          -         -          -      x
+view_backups        -         -          -      x
 """
 
 
@@ -73,11 +74,11 @@ EXPECTED = _parse_table(PERMISSION_TABLE)
 PUBLIC_ENDPOINTS = {
     "auth.login",  # the login page itself
     "static",  # the app's CSS/JS
-    "bootstrap.static",  # Bootstrap served locally (BOOTSTRAP_SERVE_LOCAL)
     "privacy.notice",  # /aviso-de-privacidad: the full privacy notice
     "signup.join",  # /unirse/<code>: public sign-up to a network
     "signup.sent",  # /unirse/<code>/enviado
     "signup.confirm",  # /unirse/confirmar/<token>: the e-mailed confirmation link
+    "operations_health.salud",  # /salud: the health check for load balancers (no personal data)
 }
 PUBLIC_BLUEPRINTS = {"public"}  # surveys/respond/views.py: the respondent pages (token or open link)
 PUBLIC_PATH_PREFIXES = ("/r/",)  # respondent links
