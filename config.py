@@ -68,7 +68,9 @@ class Config:
     CRM_EXPORT_INLINE_ROWS = int(os.environ.get("CRM_EXPORT_INLINE_ROWS") or 5000)
 
     # Rate limits.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    # Empty: a SQLite file in the instance folder (limits.db) that every worker of this machine shares
+    # (crm/core/ratelimit.py); redis://... when several machines serve; memory:// counts per process.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", default=True)
     RATELIMIT_HEADERS_ENABLED = False
     # A moving window: no counter resets at the turn of a minute (a burst cannot straddle two windows).
@@ -128,6 +130,7 @@ class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"  # per test app; tests through gunicorn get the shared file
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 (tests only)
     CRM_CHECK_DATABASE_AT_START = False
     SERVER_NAME = None

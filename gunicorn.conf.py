@@ -12,7 +12,7 @@ cooperates with gevent by itself).
 
 Environment (all optional):
   CRM_BIND                 address to listen on (default 127.0.0.1:8000)
-  WEB_CONCURRENCY          worker processes (default 2, or 1 while RATELIMIT_STORAGE_URI is memory://)
+  WEB_CONCURRENCY          worker processes (default 2, or 1 when RATELIMIT_STORAGE_URI is memory://)
   CRM_WORKER_CONNECTIONS   simultaneous connections per worker (default 500)
   CRM_APP_SLOTS            requests inside the application at once per worker (default 1)
   CRM_WORKER_CLASS         gevent (default); sync or gthread only for comparisons
@@ -38,7 +38,7 @@ def _int(name: str, default: int) -> int:
 def _process_local_limits() -> bool:
     """The rate limits are on and counted in each process's memory (config.py's RATELIMIT_* settings)."""
     enabled = os.environ.get("RATELIMIT_ENABLED", "").strip().lower() not in {"0", "false", "no", "off"}
-    storage = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    storage = os.environ.get("RATELIMIT_STORAGE_URI") or ""  # empty: the shared file (crm/core/ratelimit.py)
     return enabled and storage.startswith("memory:")
 
 

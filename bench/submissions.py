@@ -311,10 +311,11 @@ def measure(app_spec: str, env: dict, url: str, seconds: int, warmup: int, folde
 def bench_database(kind: str, url: str, seconds: int, warmup: int, folder: Path, runs: int = 1,
                    platform_env: dict | None = None) -> dict:
     survey_id = create_survey(url)
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "TEST_DATABASE_URL"))}
+    base_env = {k: v for k, v in os.environ.items()
+                if not k.startswith(("DATABASE_URL", "TEST_DATABASE_URL", "RATELIMIT_STORAGE_URI"))}
     env = base_env | {"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "CRM_INSTANCE_PATH": str(folder),
                       "CRM_TIMEZONE": "America/Mexico_City", "RATELIMIT_ENABLED": "1",
-                      "RATELIMIT_STORAGE_URI": "memory://", "CRM_LIMITS_PER_WORKER": "1",
+                      # the production default: rate-limit counters in the instance folder's shared file
                       "BENCH_SURVEY_ID": str(survey_id),
                       "PYTHONPATH": str(ROOT)}
 

@@ -11,7 +11,7 @@ from sqlalchemy import event
 from crm.app import assets, database
 from crm.app.hooks import register_error_pages, register_hooks
 from crm.app.wiring import connect_domains, register_blueprints, register_cli
-from crm.core import tasks
+from crm.core import ratelimit, tasks
 from crm.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from crm.core.web import CleanRequest, SessionInterface
 from crm.operations import logs, reporting
@@ -35,6 +35,8 @@ def create_app(config_object: object | str | None = None, **overrides) -> Flask:
     database.configure_database(app)
     database.configure_secret_key(app)
     database.check_timezone(app)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):  # shared by every worker of this machine
+        app.config["RATELIMIT_STORAGE_URI"] = ratelimit.storage_uri(Path(app.instance_path) / "limits.db")
     logs.configure_logging(app)
     reporting.configure_reporting(app)
     _init_extensions(app)

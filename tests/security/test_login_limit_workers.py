@@ -1,14 +1,18 @@
 """The log-in limit holds whatever the number of workers (issue 12, finding 9).
 
-With the rate limits in each process's memory (RATELIMIT_STORAGE_URI=memory://, the default), two workers
-answered 9 of 14 log-in attempts before the limit (5 a minute): each counted its own. gunicorn.conf.py now
-refuses to start several workers on memory://, naming RATELIMIT_STORAGE_URI, and `gunicorn wsgi:app` alone
-runs one worker there, where the limit is exact.
+With the rate limits in each process's memory (RATELIMIT_STORAGE_URI=memory://, then the default), two
+workers answered 9 of 14 log-in attempts before the limit (5 a minute): each counted its own. Now the
+default store is a SQLite file in the instance folder that every worker shares (crm/core/ratelimit.py), so
+`gunicorn wsgi:app` runs two workers and the limit stays exact; and gunicorn.conf.py refuses to start
+several workers on an explicit memory://, naming RATELIMIT_STORAGE_URI.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
+
+from crm.core.ratelimit import SqliteStorage, storage_uri
 
 from tests.reliability.harness import (
     GUNICORN,
@@ -73,4 +77,30 @@ def test_the_default_start_keeps_the_login_limit_exact(tmp_path):
     finally:
         stop(process)
         log.close()
+    output = (tmp_path / "gunicorn.log").read_text()
+    assert output.count("Booting worker") >= 2, output  # two processes, one count
     assert statuses == [401] * 5 + [429] * 9, statuses
+
+
+def _take_places(uri: str, attempts: int, queue) -> None:
+    storage = SqliteStorage(uri)
+    queue.put(sum(storage.acquire_entry("acceso/127.0.0.1", 25, 60) for _ in range(attempts)))
+
+
+def test_the_shared_store_gives_each_place_once_across_processes(tmp_path):
+    uri = storage_uri(tmp_path / "limits.db")
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    processes = [context.Process(target=_take_places, args=(uri, 40, queue)) for _ in range(3)]
+    for process in processes:
+        process.start()
+    taken = [queue.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+    assert sum(taken) == 25, taken  # 120 attempts, 25 places in the window, no place given twice
+    storage = SqliteStorage(uri)
+    start, count = storage.get_moving_window("acceso/127.0.0.1", 25, 60)
+    assert count == 25 and start <= __import__("time").time()
+    assert storage.incr("fijo", 60) == 1 and storage.incr("fijo", 60, 2) == 3 and storage.get("fijo") == 3
+    storage.clear("fijo")
+    assert storage.get("fijo") == 0 and storage.check()
