@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import multiprocessing
 import subprocess
+import time
 
 from crm.core.ratelimit import SqliteStorage, storage_uri
-
 from tests.reliability.harness import (
     GUNICORN,
     ROOT,
@@ -100,7 +100,7 @@ def test_the_shared_store_gives_each_place_once_across_processes(tmp_path):
     assert sum(taken) == 25, taken  # 120 attempts, 25 places in the window, no place given twice
     storage = SqliteStorage(uri)
     start, count = storage.get_moving_window("acceso/127.0.0.1", 25, 60)
-    assert count == 25 and start <= __import__("time").time()
+    assert count == 25 and start <= time.time()
     assert storage.incr("fijo", 60) == 1 and storage.incr("fijo", 60, 2) == 3 and storage.get("fijo") == 3
     storage.clear("fijo")
     assert storage.get("fijo") == 0 and storage.check()
