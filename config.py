@@ -113,7 +113,7 @@ class Config:
     CRM_RETAIN_CONSENTS_MONTHS = os.environ.get("CRM_RETAIN_CONSENTS_MONTHS", "60")
     CRM_RETAIN_FORMER_MEMBERS_MONTHS = os.environ.get("CRM_RETAIN_FORMER_MEMBERS_MONTHS", "24")
     # the keyed hashes of address and browser kept with open-link responses (limits, burst review)
-    CRM_RETAIN_RESPONSE_KEYS_MONTHS = os.environ.get("CRM_RETAIN_RESPONSE_KEYS_MONTHS", "1")
+    CRM_RETAIN_RESPONSE_KEYS_MONTHS = os.environ.get("CRM_RETAIN_RESPONSE_KEYS_MONTHS", "2")
     CRM_RETENTION_HOUR = os.environ.get("CRM_RETENTION_HOUR", "4")  # local hour of the daily run; empty: off
 
     BABEL_DEFAULT_LOCALE = "es"

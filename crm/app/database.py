@@ -33,6 +33,8 @@ def configure_database(app: Flask) -> None:
     if backend not in ("sqlite", "postgresql"):
         raise ConfigurationError(f"DATABASE_URL usa «{backend}»; se admiten sqlite y postgresql")
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # a database error's message must not carry the statement's values (names, e-mails) into logs or reports
+    options.setdefault("hide_parameters", True)
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             folder = Path(parsed.database).parent

@@ -28,6 +28,7 @@ FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 access_log = logging.getLogger("vinculo.solicitud")
+_FORMATTER = logging.Formatter()
 
 
 def mask(text: str) -> str:
@@ -48,6 +49,9 @@ class Redact(logging.Filter):
         except (TypeError, ValueError):  # a malformed call: keep logging's own error report
             return True
         record.msg, record.args = mask(message), None
+        if record.exc_info:  # a traceback's messages carry values too (an e-mail in a constraint error)
+            record.exc_text = mask(_FORMATTER.formatException(record.exc_info))
+            record.exc_info = None
         if not hasattr(record, "request_id"):
             record.request_id = current_request_id()
         return True

@@ -31,6 +31,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from crm.contacts.models import Consent, Membership, Person
+from crm.events.models import Activity, Attendance, ObservationProgram, Participant
 from crm.contacts.privacy import rights
 from crm.contacts.privacy.consent import NOTICE_FILE
 from crm.core import audit
@@ -100,44 +101,60 @@ def plan(now: datetime | None = None) -> Plan:
     result = Plan(at=now, periods=periods())
     for kind, months in result.periods.items():
         result.ids[kind] = [] if months is None else list(db.session.scalars(
-            _QUERIES[kind](_cutoff(now, months)).order_by(None).order_by(_ORDER[kind])))
+            _QUERIES[kind](_cutoff(now, months), now).order_by(None).order_by(_ORDER[kind])))
     return result
 
 
-def _audit_query(cutoff):
+def _audit_query(cutoff, _now):
     return select(AuditEntry.id).where(AuditEntry.at < cutoff, AuditEntry.action.not_in(RUN_ACTIONS))
 
 
-def _responses_query(cutoff):
+def _responses_query(cutoff, _now):
     linked = or_(Response.person_id.is_not(None), Response.invitation_id.is_not(None))
     return select(Response.id).where(Response.submitted_at < cutoff, linked)
 
 
-def _keys_query(cutoff):
+def _keys_query(cutoff, _now):
     keyed = or_(Response.address_key.is_not(None), Response.browser_key.is_not(None))
     return select(Response.id).where(Response.submitted_at < cutoff, keyed)
 
 
-def _invitations_query(cutoff):
-    closed = or_(Survey.state == "closed", and_(Survey.closes_at.is_not(None), Survey.closes_at < utcnow()))
+def _invitations_query(cutoff, now):
+    closed = or_(Survey.state == "closed", and_(Survey.closes_at.is_not(None), Survey.closes_at < now))
     return select(Invitation.id).join(Survey, Survey.id == Invitation.survey_id).where(
         Invitation.created_at < cutoff, closed)
 
 
-def _consents_query(cutoff):
-    newer = aliased(Consent)
-    replaced = exists().where(newer.person_id == Consent.person_id, newer.accepted_at > Consent.accepted_at)
+def _consents_query(cutoff, _now):
+    newer = aliased(Consent)  # replaced: a newer consent of the same person for the same purpose
+    replaced = exists().where(newer.person_id == Consent.person_id, newer.purpose == Consent.purpose,
+                              newer.accepted_at > Consent.accepted_at)
     anonymised = exists().where(Person.id == Consent.person_id, Person.status == "anonymized")
     return select(Consent.id).where(Consent.accepted_at < cutoff, or_(replaced, anonymised))
 
 
-def _former_members_query(cutoff):
+def _former_members_query(cutoff, _now):
+    """People who left every network longer ago than the period and have taken part in nothing since (no
+    membership joined, consent given, activity attended, observation program or survey answered after the
+    cutoff): the privacy notice keeps data "while you take part in any of the networks or programmes"."""
     still_member = exists().where(Membership.person_id == Person.id, Membership.status != "withdrawn")
     latest_change = (select(func.max(Membership.status_changed_at)).where(Membership.person_id == Person.id)
                      .scalar_subquery())
     has_membership = exists().where(Membership.person_id == Person.id)
+    recent = or_(
+        exists().where(Membership.person_id == Person.id, Membership.joined_at >= cutoff),
+        exists().where(Consent.person_id == Person.id, Consent.accepted_at >= cutoff),
+        exists().where(Attendance.person_id == Person.id, or_(
+            Attendance.recorded_at >= cutoff,
+            exists().where(Activity.id == Attendance.activity_id, Activity.date >= cutoff.date()))),
+        exists().where(Participant.person_id == Person.id, exists().where(
+            ObservationProgram.id == Participant.program_id,
+            or_(ObservationProgram.election_date >= cutoff.date(), ObservationProgram.year >= cutoff.year,
+                and_(ObservationProgram.election_date.is_(None), ObservationProgram.year.is_(None))))),
+        exists().where(Response.person_id == Person.id, Response.submitted_at >= cutoff),
+    )
     return select(Person.id).where(Person.status == "active", has_membership, ~still_member,
-                                   latest_change < cutoff)
+                                   latest_change < cutoff, ~recent)
 
 
 _QUERIES = {"auditoria": _audit_query, "respuestas": _responses_query, "invitaciones": _invitations_query,

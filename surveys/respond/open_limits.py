@@ -30,9 +30,11 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Literal
 
+from huey import crontab
 from sqlalchemy import bindparam, func, literal, select
 
 from crm.core.extensions import db
+from crm.core.tasks import app_context, huey
 from crm.core.timeutil import utcnow
 from surveys.models import Response
 
@@ -114,3 +116,32 @@ def over_limit_on(connection, survey, keys: OpenLinkKeys, now: datetime) -> Over
     if address_count >= per_address:
         return "address"
     return None
+
+
+ANONYMOUS_KEYS_HOURS = 24  # an anonymous survey's keys are kept this long: limits and a day's burst review
+
+
+def forget_anonymous_keys(now: datetime | None = None) -> int:
+    """Clear the keyed hashes of an anonymous survey's responses older than ANONYMOUS_KEYS_HOURS.
+
+    Such a survey promises that an answer is linked to no one; with SECRET_KEY and a web server's access log
+    (address and time) the hashes could link an answer to an address, so they go once the hour's limits and
+    a day of burst review no longer need them (identified surveys keep them for CRM_RETAIN_RESPONSE_KEYS_MONTHS,
+    crm.operations.retention). Returns how many responses were cleared; the caller commits."""
+    from surveys.models import Survey
+
+    cutoff = (now or utcnow()) - timedelta(hours=ANONYMOUS_KEYS_HOURS)
+    anonymous = select(Survey.id).where(Survey.anonymous.is_(True))
+    result = db.session.execute(
+        Response.__table__.update()
+        .where(Response.survey_id.in_(anonymous), Response.submitted_at < cutoff,
+               (Response.address_key.is_not(None)) | (Response.browser_key.is_not(None)))
+        .values(address_key=None, browser_key=None))
+    return result.rowcount or 0
+
+
+@huey.periodic_task(crontab(minute="41"), name="encuestas.olvidar_huellas_anonimas")
+def forget_anonymous_keys_task() -> None:
+    with app_context():
+        forget_anonymous_keys()
+        db.session.commit()

@@ -60,6 +60,16 @@ with app.app_context():
 @app.get("/prueba-registro")
 def _logs_something():
     app.logger.warning("aviso para %s con enlace /r/%s", "ana.lopez@example.org", "SecretoDeRespuesta123")
+    try:
+        raise ValueError("correo repetido: pedro.ruiz@example.org")
+    except ValueError:
+        app.logger.exception("no se guardó la persona")
+    from sqlalchemy import text
+    try:
+        db.session.execute(text("SELECT * FROM tabla_inexistente WHERE correo = :c"), {"c": "lucia.mora@example.org"})
+    except Exception:
+        db.session.rollback()
+        app.logger.exception("consulta fallida")
     return "ok"
 
 client = app.test_client()
@@ -81,5 +91,7 @@ def test_json_lines_with_request_id_and_nothing_personal(tmp_path):
     assert [(r["method"], r["path"], r["status"]) for r in requests] == [
         ("GET", "/prueba-registro", 200), ("GET", "/r/[token]", requests[1]["status"])]
     assert all(isinstance(r["duration_ms"], float) and r["request_id"] for r in requests)
-    for secret in ("ana.lopez@example.org", "SecretoDeRespuesta123", "SecretoDeConsulta456"):
+    assert any("ValueError" in (line.get("exc_info") or "") for line in lines)  # the traceback is kept...
+    for secret in ("ana.lopez@example.org", "SecretoDeRespuesta123", "SecretoDeConsulta456",
+                   "pedro.ruiz@example.org", "lucia.mora@example.org"):  # ...without the values in it
         assert secret not in result.stderr

@@ -112,18 +112,44 @@ def test_the_notice_states_the_periods():
 
 
 def test_command_prints_the_same_lists_dry_and_real(app):
-    app.config.update(SHORT)
+    app.config.update({setting: "1" for setting in SHORT})
     _demo_with_history(app)
     runner = app.test_cli_runner()
     dry = runner.invoke(args=["retention", "apply", "--dry-run", "--all-ids"])
     assert dry.exit_code == 0, dry.output
-    assert "ex_integrantes (12 meses): 3 se anonimizarían" in dry.output
     assert "simulación: no se cambió nada" in dry.output
     real = runner.invoke(args=["retention", "apply", "--all-ids"])
     assert real.exit_code == 0, real.output
-    listed = [line.rsplit(": ", 1)[-1] for line in dry.output.splitlines() if line.startswith("ex_integrantes")]
-    applied = [line.rsplit(": ", 1)[-1] for line in real.output.splitlines() if line.startswith("ex_integrantes")]
-    assert listed == applied and "3 anonimizados" in real.output
+
+    def lists(output: str) -> dict[str, tuple[str, str]]:
+        found = {}
+        for line in output.splitlines():
+            kind = line.split(" ", 1)[0]
+            if kind in retention.KINDS:
+                count = line.split("): ", 1)[1].split(" ", 1)[0]
+                found[kind] = (count, line.rsplit(": ", 1)[-1] if line.count(": ") > 1 else "")
+        return found
+
+    assert lists(dry.output) == lists(real.output) and set(lists(dry.output)) == set(retention.KINDS)
+    assert lists(dry.output)["respuestas"][0] != "0"  # the demo's 2025 answers are past one month
+
+
+def test_people_who_still_take_part_are_kept_and_consents_per_purpose(app):
+    app.config.update(SHORT)
+    left = _demo_with_history(app)
+    later = utcnow() + timedelta(days=2 * 365)
+    person = db.session.get(Person, left[0])
+    db.session.add(Consent(person_id=person.id, notice_version="2026-12", channel="web", purpose="red:rvc",
+                           accepted_at=later - timedelta(days=30)))  # a fresh consent: taking part again
+    old = Consent(person_id=left[1], notice_version="2025-01", channel="web", purpose="red:observacion",
+                  accepted_at=utcnow() - timedelta(days=5 * 365))
+    newer_other_purpose = Consent(person_id=left[1], notice_version="2026-12", channel="web", purpose="red:rvc",
+                                  accepted_at=later - timedelta(days=10))
+    db.session.add_all([old, newer_other_purpose])
+    db.session.commit()
+    planned = retention.plan(now=later)
+    assert left[0] not in planned.ids["ex_integrantes"] and left[1] not in planned.ids["ex_integrantes"]
+    assert old.id not in planned.ids["consentimientos"]  # the only consent for that purpose stays
 
 
 @pytest.mark.parametrize("hour", ["4"])
@@ -138,12 +164,12 @@ def test_the_daily_run_is_scheduled_on_the_task_queue(app, hour):
 
 
 def test_keyed_hashes_of_open_link_responses_are_cleared_after_their_period(app):
-    app.config.update({setting: "" for setting in SHORT}, CRM_RETAIN_RESPONSE_KEYS_MONTHS="1")
+    app.config.update({setting: "" for setting in SHORT}, CRM_RETAIN_RESPONSE_KEYS_MONTHS="2")
     load_demo()
     web = list(db.session.scalars(select(Response.id).where(Response.channel == "web").order_by(Response.id).limit(4)))
     db.session.execute(update(Response).where(Response.id.in_(web)).values(address_key="a" * 64, browser_key="b" * 64))
     db.session.commit()
-    later = utcnow() + timedelta(days=40)
+    later = utcnow() + timedelta(days=70)
     assert retention.plan(now=later).ids["huellas"] == web
     retention.apply(dry_run=False, now=later)
     kept = db.session.execute(select(Response.address_key, Response.browser_key, Response.person_id)

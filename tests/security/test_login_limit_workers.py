@@ -104,3 +104,7 @@ def test_the_shared_store_gives_each_place_once_across_processes(tmp_path):
     assert storage.incr("fijo", 60) == 1 and storage.incr("fijo", 60, 2) == 3 and storage.get("fijo") == 3
     storage.clear("fijo")
     assert storage.get("fijo") == 0 and storage.check()
+    import sqlite3
+
+    stored = sqlite3.connect(tmp_path / "limits.db").execute("SELECT key FROM hit UNION SELECT key FROM counter")
+    assert all("127.0.0.1" not in key and "acceso" not in key for (key,) in stored)  # only salted hashes

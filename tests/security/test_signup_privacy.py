@@ -157,3 +157,17 @@ def test_every_sign_up_is_answered_the_same_way(app, client):
     assert answers[1] == answers[0] and answers[2] == answers[0]
     assert state(blocked.id) == before  # nothing written for the blocked record
     assert not [m for m in mail.outbox() if m["To"] == "bloqueada@example.org"]  # and nothing sent to it
+
+
+def test_someone_who_left_and_signs_up_again_becomes_an_applicant_for_review(app, client):
+    network = make_network("rvc")
+    person = make_person("Luz", "Arriaga", email="luz@example.org")
+    db.session.add(Membership(person_id=person.id, network_id=network.id, status="withdrawn", source="import"))
+    db.session.commit()
+
+    assert post(client, "luz@example.org").status_code == 303
+    assert client.get(confirmation_link("luz@example.org")).status_code == 200
+
+    membership = db.session.scalar(select(Membership).where(Membership.person_id == person.id))
+    assert membership.status == "applicant" and membership.confirm_token is None
+    assert membership in signup.pending_applicants(network)  # not silently dropped: staff review it

@@ -156,3 +156,17 @@ def test_anonymous_surveys_compare_rates_over_the_hour(app):
     for n in range(40):  # 40 in one hour from one address: the hour is all an anonymous survey keeps
         _store_at(survey, "10.0.0.5", start + timedelta(seconds=n))
     assert find_bursts(survey) == []
+
+
+def test_an_anonymous_surveys_keys_are_forgotten_after_a_day(app):
+    from surveys.respond.open_limits import forget_anonymous_keys
+
+    anonymous = make_survey(state="open", anonymous=True, open_link_limited=False)
+    identified = make_survey(state="open", open_link_limited=False)
+    for survey in (anonymous, identified):
+        _store_at(survey, "10.0.0.7", utcnow() - timedelta(hours=30))
+        _store_at(survey, "10.0.0.7", utcnow() - timedelta(hours=2))
+    assert forget_anonymous_keys() == 1
+    db.session.commit()
+    kept = {(r.survey_id, r.address_key is None) for r in _responses()}
+    assert kept == {(anonymous.id, True), (anonymous.id, False), (identified.id, False)}

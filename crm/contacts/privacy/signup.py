@@ -173,6 +173,9 @@ def _apply_existing(person: Person, network: Network) -> bool:
     elif membership.status == "applicant" and membership.confirm_token is not None:
         membership.confirm_token, membership.joined_at = None, utcnow()
         changed = True
+    elif membership.status in ("withdrawn", "inactive"):  # someone who had left applies again: staff review it
+        membership.status, membership.confirm_token, membership.joined_at = "applicant", None, utcnow()
+        changed = True
     return changed
 
 
