@@ -31,7 +31,6 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from crm.contacts.models import Consent, Membership, Person
-from crm.events.models import Activity, Attendance, ObservationProgram, Participant
 from crm.contacts.privacy import rights
 from crm.contacts.privacy.consent import NOTICE_FILE
 from crm.core import audit
@@ -39,6 +38,7 @@ from crm.core.audit import AuditEntry
 from crm.core.extensions import db
 from crm.core.schedule import daily_task
 from crm.core.timeutil import utcnow
+from crm.events.models import Activity, Attendance, ObservationProgram, Participant
 from surveys.models import Invitation, Response, Survey
 
 KINDS = {  # kind -> (setting, the notice fact that states the same period)
