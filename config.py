@@ -114,6 +114,8 @@ class Config:
     CRM_RETAIN_FORMER_MEMBERS_MONTHS = os.environ.get("CRM_RETAIN_FORMER_MEMBERS_MONTHS", "24")
     # the keyed hashes of address and browser kept with open-link responses (limits, burst review)
     CRM_RETAIN_RESPONSE_KEYS_MONTHS = os.environ.get("CRM_RETAIN_RESPONSE_KEYS_MONTHS", "2")
+    # people who signed up on the public form and never confirmed their address
+    CRM_RETAIN_UNCONFIRMED_MONTHS = os.environ.get("CRM_RETAIN_UNCONFIRMED_MONTHS", "3")
     CRM_RETENTION_HOUR = os.environ.get("CRM_RETENTION_HOUR", "4")  # local hour of the daily run; empty: off
 
     BABEL_DEFAULT_LOCALE = "es"

@@ -10,6 +10,7 @@ Per kind, a period in months in the configuration (empty or 0: kept for good), c
 | `invitaciones` | CRM_RETAIN_INVITATIONS_MONTHS | invitations of closed surveys deleted (a token is a credential; who was invited is contact data); their responses stay, unlinked |
 | `consentimientos` | CRM_RETAIN_CONSENTS_MONTHS | consent records deleted when a newer one of the same person replaced them, or when the person was anonymised |
 | `ex_integrantes` | CRM_RETAIN_FORMER_MEMBERS_MONTHS | people whose every membership is withdrawn (`baja`) since longer than the period are anonymised, as an ARCO cancellation does |
+| `sin_confirmar` | CRM_RETAIN_UNCONFIRMED_MONTHS | people who signed up on the public form and never opened the confirmation link (every membership an unconfirmed application) are anonymised |
 | `huellas` | CRM_RETAIN_RESPONSE_KEYS_MONTHS | the keyed hashes of address and browser kept with open-link responses (for the limits and the burst review) cleared |
 
 A run first makes its plan (the ids per kind), then, unless it is a dry run, applies exactly that plan, so
@@ -48,6 +49,7 @@ KINDS = {  # kind -> (setting, the notice fact that states the same period)
     "consentimientos": ("CRM_RETAIN_CONSENTS_MONTHS", "conservacion_consentimientos_meses"),
     "ex_integrantes": ("CRM_RETAIN_FORMER_MEMBERS_MONTHS", "conservacion_ex_integrantes_meses"),
     "huellas": ("CRM_RETAIN_RESPONSE_KEYS_MONTHS", "conservacion_huellas_meses"),
+    "sin_confirmar": ("CRM_RETAIN_UNCONFIRMED_MONTHS", "conservacion_sin_confirmar_meses"),
 }
 RUN_ACTIONS = ("retention.apply", "retention.dry_run")
 ACTOR = "conservación de datos"
@@ -157,10 +159,18 @@ def _former_members_query(cutoff, _now):
                                    latest_change < cutoff, ~recent)
 
 
+def _unconfirmed_query(cutoff, _now):
+    confirmed_or_other = exists().where(Membership.person_id == Person.id,
+                                        or_(Membership.confirm_token.is_(None), Membership.joined_at >= cutoff))
+    has_membership = exists().where(Membership.person_id == Person.id)
+    return select(Person.id).where(Person.status == "active", has_membership, ~confirmed_or_other)
+
+
 _QUERIES = {"auditoria": _audit_query, "respuestas": _responses_query, "invitaciones": _invitations_query,
-            "consentimientos": _consents_query, "ex_integrantes": _former_members_query, "huellas": _keys_query}
+            "consentimientos": _consents_query, "ex_integrantes": _former_members_query, "huellas": _keys_query,
+            "sin_confirmar": _unconfirmed_query}
 _ORDER = {"auditoria": AuditEntry.id, "respuestas": Response.id, "invitaciones": Invitation.id,
-          "consentimientos": Consent.id, "ex_integrantes": Person.id, "huellas": Response.id}
+          "consentimientos": Consent.id, "ex_integrantes": Person.id, "huellas": Response.id, "sin_confirmar": Person.id}
 CHUNK = 500
 
 
@@ -198,7 +208,7 @@ def apply(*, dry_run: bool, actor=None, now: datetime | None = None) -> Plan:
     audit.record(actor or ACTOR, "retention.apply", None, details)
     db.session.commit()
     db.session.expire_all()
-    for person_id in result.ids["ex_integrantes"]:
+    for person_id in result.ids["ex_integrantes"] + result.ids["sin_confirmar"]:
         person = db.session.get(Person, person_id)
         rights.block(person, actor=actor or ACTOR)
         rights.anonymize(person, actor=actor or ACTOR)

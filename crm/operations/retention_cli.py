@@ -20,7 +20,8 @@ def apply_command(dry_run: bool, all_ids: bool) -> None:
         click.echo(f"aviso: el plazo de {line}", err=True)
     result = retention.apply(dry_run=dry_run)
     verb = {"auditoria": "eliminar", "respuestas": "anonimizar", "invitaciones": "eliminar",
-            "consentimientos": "eliminar", "ex_integrantes": "anonimizar", "huellas": "eliminar"}
+            "consentimientos": "eliminar", "ex_integrantes": "anonimizar", "huellas": "eliminar",
+            "sin_confirmar": "anonimizar"}
     for kind, ids in result.ids.items():
         months = result.periods[kind]
         period = f"{months} meses" if months else "sin plazo"

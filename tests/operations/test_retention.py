@@ -54,7 +54,7 @@ def test_a_run_on_demo_data_does_exactly_what_its_dry_run_listed(app):
     before = _values(compute_report(year))
 
     listed = retention.apply(dry_run=True, now=later)
-    assert all(listed.ids[kind] for kind in retention.KINDS if kind != "huellas"), listed.counts()
+    assert all(listed.ids[kind] for kind in retention.KINDS if kind not in ("huellas", "sin_confirmar")), listed.counts()
     assert set(listed.ids["ex_integrantes"]) == set(left)
     assert db.session.scalar(select(func.count()).select_from(Invitation)) > 0  # the dry run changed nothing
 
@@ -175,3 +175,25 @@ def test_keyed_hashes_of_open_link_responses_are_cleared_after_their_period(app)
     kept = db.session.execute(select(Response.address_key, Response.browser_key, Response.person_id)
                               .where(Response.id.in_(web))).all()
     assert len(kept) == 4 and all(a is None and b is None for a, b, _ in kept)
+
+
+def test_sign_ups_never_confirmed_are_anonymised_after_their_period(app):
+    from tests.factories import make_network, make_person
+
+    app.config.update({setting: "" for setting in SHORT}, CRM_RETAIN_UNCONFIRMED_MONTHS="3")
+    network = make_network("rvc")
+    old = utcnow() - timedelta(days=200)
+    never, confirmed, recent = (make_person(name, email=f"{name.lower()}@example.org")
+                                for name in ("Nunca", "Confirmada", "Reciente"))
+    db.session.add_all([
+        Membership(person_id=never.id, network_id=network.id, status="applicant", confirm_token="t1", joined_at=old),
+        Membership(person_id=confirmed.id, network_id=network.id, status="applicant", confirm_token=None,
+                   joined_at=old),
+        Membership(person_id=recent.id, network_id=network.id, status="applicant", confirm_token="t3"),
+    ])
+    db.session.commit()
+    planned = retention.plan()
+    assert planned.ids["sin_confirmar"] == [never.id]
+    retention.apply(dry_run=False)
+    assert db.session.get(Person, never.id).status == "anonymized"
+    assert db.session.get(Person, confirmed.id).status == db.session.get(Person, recent.id).status == "active"
