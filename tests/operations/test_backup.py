@@ -2,7 +2,7 @@
 (SQLite, or PostgreSQL with TEST_DATABASE_URL): a round trip that keeps every row; no partial FILE when a
 backup fails; a non-empty target refused without --force and left as it was; --force replaces it; a backup of
 the other kind refused; a backup of an older schema upgraded on restore; a failed upgrade puts the target
-back; the audit log and the admin page."""
+back, and so does a truncated backup; the audit log and the admin page."""
 
 from __future__ import annotations
 
@@ -175,6 +175,48 @@ def test_restore_upgrades_a_backup_of_an_older_schema(databases, tmp_path):
     assert scalar(target, "SELECT name FROM network WHERE code = 'vieja'") == "Red de una versión anterior"
     check = flask(target, tmp_path, "db", "check")
     assert check.returncode == 0, output(check)
+
+
+def _long_rows(url: str, count: int) -> None:
+    """`count` networks whose description (the last column) is ~19 KB of hard-to-compress text: most of a
+    backup, so its first half ends inside one of them, where a cut row is still a valid row to COPY (the worst
+    case: nothing but pg_restore's own failure tells the load is incomplete)."""
+    if KIND == "sqlite":
+        execute(url, "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < :count) "
+                     "INSERT INTO network (code, name, description) "
+                     "SELECT 'relleno' || n, 'Red de relleno ' || n, hex(randomblob(9600)) FROM g", count=count)
+    else:
+        execute(url, "INSERT INTO network (code, name, description) "
+                     "SELECT 'relleno' || g, 'Red de relleno ' || g, (SELECT string_agg(md5(g || '-' || i), '' "
+                     "ORDER BY i) FROM generate_series(1, 600) i) FROM generate_series(1, :count) g", count=count)
+
+
+def test_a_truncated_backup_fails_and_leaves_the_target_as_it_was(databases, tmp_path):
+    bulky = databases.new("bulky")
+    _long_rows(bulky, 100)
+    whole = tmp_path / f"whole{EXTENSION}"
+    done = flask(bulky, tmp_path, "backup", "create", str(whole))
+    assert done.returncode == 0, output(done)
+    truncated = tmp_path / f"truncated{EXTENSION}"
+    content = whole.read_bytes()
+    truncated.write_bytes(content[: len(content) // 2])
+
+    target = databases.new("truncated")
+    _seed(target, tag="d")
+    before = fingerprint(target, skip=())
+    sample = ("SELECT e.address FROM person_email e JOIN person p ON p.id = e.person_id "
+              "WHERE p.given_name = 'Personad3'")
+    assert scalar(target, sample) == "persona-d3@example.org"
+    people = scalar(target, "SELECT count(*) FROM person")
+    done = flask(target, tmp_path, "backup", "restore", str(truncated), "--force")
+    assert done.returncode == 1, output(done)
+    assert scalar(target, "SELECT count(*) FROM person") == people
+    assert scalar(target, sample) == "persona-d3@example.org"
+    assert fingerprint(target, skip=()) == before  # every table: its row count and its rows
+    assert scalar(target, "SELECT count(*) FROM network WHERE code LIKE 'relleno%'") == 0
+    check = flask(target, tmp_path, "db", "check")  # the schema too: every table, key and index still there
+    assert check.returncode == 0, output(check)
+    assert "dañado" in output(done) and "Traceback" not in output(done), output(done)
 
 
 @pytest.mark.parametrize("empty_target", [True, False])

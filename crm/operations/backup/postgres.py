@@ -1,9 +1,11 @@
 """PostgreSQL: dump, load, emptiness and wipe with the server's own tools (pg_dump, pg_restore, psql).
 
 - A dump is `pg_dump --format=custom`: one repeatable-read snapshot, so it is consistent while the app runs.
-- A load turns the dump into SQL (`pg_restore --file=-`) and runs it with `psql --single-transaction`, after
-  `DROP SCHEMA public CASCADE; CREATE SCHEMA public` when the target must be wiped first: everything in one
-  transaction, so on any error the target is left as it was.
+- A load turns the whole dump into SQL (`pg_restore --file=<private temporary file>`), and only if that
+  succeeds runs it with `psql --single-transaction -v ON_ERROR_STOP=1`, after `DROP SCHEMA public CASCADE;
+  CREATE SCHEMA public` when the target must be wiped first: everything in one transaction, so on any error
+  (a truncated or damaged backup included) the target is left as it was. The SQL file needs free space in the
+  temporary folder about the size of the uncompressed data.
 - The binaries: those of the server's major version in /usr/lib/postgresql/N/bin (Debian), else the ones on
   PATH, else the newest installed; pg_dump older than the server is refused with a clear message.
 - Programs run without a shell, from the paths found below, with our own file paths as arguments.
@@ -17,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -107,34 +110,44 @@ def is_empty(engine: Engine) -> bool:
     return count == 0
 
 
+def _private_file(folder: Path, name: str, text: str = "") -> Path:
+    path = folder / name
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:
+        out.write(text)
+    return path
+
+
 def load(engine: Engine, backup: Path, work_folder: Path, wipe: bool = False) -> None:
-    """Load a custom-format dump into the engine's database in one transaction (wiping `public` first)."""
+    """Load a custom-format dump into the engine's database in one transaction (wiping `public` first).
+
+    The whole dump is turned into SQL first, into a private file (it holds personal data: folder 0700, file
+    0600, deleted afterwards); only when pg_restore has read all of it without error does psql run it. Piping
+    one into the other would not do: when pg_restore dies mid-stream (a truncated or damaged file), psql sees
+    the end of its input, possibly inside a COPY, and commits what it got."""
     major = server_major(engine)
     restore, _ = find_binary("pg_restore", major)
     psql, _ = find_binary("psql", major)
-    listing = subprocess.run([str(restore), "--list", str(backup)], capture_output=True, text=True)  # noqa: S603
-    if listing.returncode != 0:
-        raise BackupError(f"pg_restore no puede leer el respaldo ({restore}): {_reason(listing.stderr)}")
-    preamble = work_folder / "preamble.sql"
-    preamble.write_text("".join(f"{statement};\n" for statement in WIPE) if wipe else "", encoding="utf-8")
     url = engine.url.render_as_string(hide_password=False)
-    engine.dispose()  # our own idle connections would hold locks on what the wipe drops
-    producer = subprocess.Popen([str(restore), "--no-owner", "--no-privileges", "--file=-", str(backup)],  # noqa: S603
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    private = Path(tempfile.mkdtemp(prefix="vinculo-load-", dir=work_folder))
     try:
+        preamble = _private_file(private, "preamble.sql",
+                                 "".join(f"{statement};\n" for statement in WIPE) if wipe else "")
+        script = _private_file(private, "restore.sql")
+        produced = subprocess.run([str(restore), "--no-owner", "--no-privileges", "--exit-on-error",  # noqa: S603
+                                   f"--file={script}", str(backup)], capture_output=True, text=True)
+        problems = [line for line in produced.stderr.splitlines() if "error" in line.lower()]
+        if produced.returncode != 0 or problems:
+            raise BackupError(f"pg_restore no pudo leer el respaldo, que está incompleto o dañado ({restore}); "
+                              f"la base de destino quedó como estaba: {_reason(produced.stderr)}")
+        engine.dispose()  # our own idle connections would hold locks on what the wipe drops
         consumer = subprocess.run([str(psql), "-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1",  # noqa: S603
-                                   "--single-transaction", "-f", str(preamble), "-f", "-"],
-                                  stdin=producer.stdout, env=connection_env(url), capture_output=True, text=True)
+                                   "--single-transaction", "-f", str(preamble), "-f", str(script)],
+                                  stdin=subprocess.DEVNULL, env=connection_env(url), capture_output=True, text=True)
+        if consumer.returncode != 0:
+            raise BackupError(f"no se cargó el respaldo (la base de destino quedó como estaba): "
+                              f"{_reason(consumer.stderr)}")
     finally:
-        producer.stdout.close()
-        produced_errors = producer.stderr.read().decode("utf-8", "replace")
-        producer.stderr.close()
-        producer.wait()
-    if consumer.returncode != 0:
-        raise BackupError(f"no se cargó el respaldo (la base de destino quedó como estaba): "
-                          f"{_reason(consumer.stderr)}")
-    if producer.returncode != 0:
-        raise BackupError(f"pg_restore no pudo leer el respaldo: {_reason(produced_errors)}")
+        shutil.rmtree(private, ignore_errors=True)
 
 
 def wipe(engine: Engine) -> None:

@@ -6,8 +6,8 @@ FILE only when complete; on any failure no FILE (nor temporary file) is left.
 
 `restore_backup(file, force)`: the backup loaded into the app's database, which must be empty unless
 `force`, then the schema upgraded to the current revision (Alembic). The load itself is one transaction; if
-the upgrade fails, the target is put back as it was (from a safety copy taken first when it was not empty,
-or emptied again).
+the load or the upgrade fails, the target is put back as it was (from a safety copy taken first when it was
+not empty, or emptied again).
 
 Every create, successful or not, and every restore done is recorded in the audit log with its result; a
 restore refused or failed is logged (the application log) but not written into the target, which the contract
@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -146,7 +147,7 @@ def upgrade_schema() -> None:
 
 
 def _restore_into(kind: str, backup: Path, empty: bool) -> str | None:
-    """Load, then upgrade; on failure put the target back. Returns the backup's own schema revision."""
+    """Load, then upgrade; on any failure of either put the target back. Returns the backup's own schema revision."""
     backend = _backend(kind)
     with tempfile.TemporaryDirectory(prefix="vinculo-restore-") as work_name:
         work = Path(work_name)
@@ -157,15 +158,24 @@ def _restore_into(kind: str, backup: Path, empty: bool) -> str | None:
                 backend.copy(db.engine, safety)
             else:
                 backend.dump(db.engine, _url(), safety)
-        backend.load(db.engine, backup, work, wipe=not empty)
         try:
+            backend.load(db.engine, backup, work, wipe=not empty)
             revision = _revision()
             upgrade_schema()
         except BaseException:
             db.session.remove()
             db.engine.dispose()
             if safety is not None:
-                backend.load(db.engine, safety, work, wipe=True)
+                try:
+                    backend.load(db.engine, safety, work, wipe=True)
+                except BaseException:  # keep the only copy of the target's data: beside the backup, 0600
+                    kept = backup.with_name(f"{backup.name}.destino-anterior-{int(time.time())}")
+                    shutil.move(str(safety), kept)
+                    log.critical("la base de destino no pudo volver a su estado anterior; su copia está en %s",
+                                 kept)
+                    raise BackupError(f"la restauración falló y la base de destino no pudo volver a su estado "
+                                      f"anterior; su copia completa quedó en {kept}: restáurela con "
+                                      f"«backup restore {kept} --force»") from None
             else:
                 backend.wipe(db.engine)
             raise
