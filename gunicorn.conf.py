@@ -17,7 +17,8 @@ Environment (all optional):
   CRM_APP_SLOTS            requests inside the application at once per worker (default 1)
   CRM_WORKER_CLASS         gevent (default); sync or gthread only for comparisons
   CRM_BODY_SECONDS         time allowed to receive a request body: this many seconds plus one per
-                           16 KiB declared (default 60); past it the answer is 408
+                           16 KiB received (default 60); past it the answer is 408
+  CRM_BODY_IDLE_SECONDS    longest wait for the next byte of a body (default 20); past it the answer is 408
   CRM_PROXIES              reverse proxies in front (as for the application): 0 trusts no forwarded header
   FORWARDED_ALLOW_IPS      the proxies' addresses when CRM_PROXIES > 0 (default 127.0.0.1,::1)
   GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket (off unless set)
@@ -33,6 +34,11 @@ import sys
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     return int(value) if value else default
+
+
+def _float_env(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
 
 
 def _process_local_limits() -> bool:
@@ -62,6 +68,13 @@ accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 errorlog = "-"
 loglevel = os.environ.get("CRM_LOG_LEVEL", "info").lower()
+if (os.environ.get("CRM_LOG_FORMAT") or "").strip().lower() == "json":
+    # JSON lines for gunicorn's own messages too, with the same masking; no access log of its own: the
+    # application writes one line per request (logger vinculo.solicitud) with its request id and duration
+    from crm.operations.logs import gunicorn_logconfig
+
+    logconfig_dict = gunicorn_logconfig()
+    accesslog = None
 
 # Forwarded headers (X-Forwarded-Proto...) only from the proxies the application trusts: with
 # CRM_PROXIES=0 nobody may claim https; the application's ProxyFix reads X-Forwarded-For.
@@ -73,7 +86,9 @@ control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or "gunicorn.ctl"
 control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
 
 BODY_SECONDS = _int("CRM_BODY_SECONDS", 60)
-BODY_BYTES_PER_SECOND = 16 * 1024  # a slow but honest upload: 20 MB gets about 21 minutes
+BODY_BYTES_PER_SECOND = 16 * 1024  # each 16 KiB received earns a second more: 16 KiB/s sustained always passes
+BODY_IDLE_SECONDS = _float_env("CRM_BODY_IDLE_SECONDS", 20)  # no byte of the body for this long: 408
+BODY_READ_BYTES = 64 * 1024  # one read of the body (may take BODY_READ_BYTES / BODY_BYTES_PER_SECOND = 4 s)
 SPOOL_BYTES = 1024 * 1024  # larger bodies wait in a temporary file
 # Requests inside the application at once, per worker (the others wait, their bodies received): the work is
 # CPU-bound, so more would only lengthen every request and outgrow the database pool (5 + 10 overflow
@@ -106,17 +121,21 @@ def post_worker_init(worker) -> None:
     cooperative_sqlite_writes(_float_env("CRM_SQLITE_BUSY_SECONDS", 20))
 
 
-def _float_env(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip()
-    return float(value) if value else default
+class BodyTooSlow(Exception):
+    """A request body stopped arriving (CRM_BODY_IDLE_SECONDS) or fell behind its allowance (CRM_BODY_SECONDS)."""
 
 
 class BufferedBodies:
     """WSGI middleware (gevent workers): the whole body is received before the application runs.
 
     A client that sends its body slowly then waits in its own greenlet, holding no database connection and
-    no lock; one slower than the deadline gets 408. Bodies over the application's MAX_CONTENT_LENGTH are
-    passed on unread: the application answers 413 without reading them.
+    no lock. The body may take CRM_BODY_SECONDS plus one second per 16 KiB actually received (never per
+    byte merely declared), and no single wait for the next byte may exceed CRM_BODY_IDLE_SECONDS: past
+    either the answer is 408. A body that ends (the client closed its side) before its Content-Length gets
+    400 and never reaches the application. Both answers close the connection without reading the rest of
+    the body. Bodies over the application's MAX_CONTENT_LENGTH are passed on unread: the application
+    answers 413 without reading them. `/salud` and `/static/...` skip the application slots (they are
+    cheap, and a load balancer's health check must answer while the slots are busy).
     """
 
     def __init__(self, app, max_length: int | None, slots: int):
@@ -135,36 +154,86 @@ class BufferedBodies:
             return self._run(environ, start_response)
         import tempfile
 
-        import gevent
-
         body = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-        received = 0
-        limit = self.max_length + 1 if chunked and self.max_length is not None else None
-        deadline = BODY_SECONDS + length / BODY_BYTES_PER_SECOND
         try:
-            with gevent.Timeout(deadline):
-                source = environ["wsgi.input"]
-                while chunked or received < length:
-                    chunk = source.read(min(64 * 1024, length - received) if not chunked else 64 * 1024)
-                    if not chunk:
-                        break
-                    body.write(chunk)
-                    received += len(chunk)
-                    if limit is not None and received >= limit:
-                        break
-        except gevent.Timeout:
+            received = self._receive(environ, body, length, chunked)
+        except BodyTooSlow:
             body.close()
-            start_response("408 Request Timeout", [("Content-Type", "text/plain; charset=utf-8"),
-                                                   ("X-Content-Type-Options", "nosniff"), ("Connection", "close")])
-            return ["La solicitud tardó demasiado en llegar. Inténtelo de nuevo.\n".encode()]
+            return _refuse(start_response, "408 Request Timeout",
+                           "La solicitud tardó demasiado en llegar. Inténtelo de nuevo.")
+        if not chunked and received < length:  # the client closed its side early: a truncated form
+            body.close()
+            return _refuse(start_response, "400 Bad Request", "La solicitud llegó incompleta. Inténtelo de nuevo.")
         body.seek(0)
         environ["wsgi.input"] = body
         environ["CONTENT_LENGTH"] = str(received)
         return self._run(environ, start_response)
 
+    def _receive(self, environ, body, length: int, chunked: bool) -> int:
+        """Copy the body into `body`; the bytes received (raises BodyTooSlow)."""
+        import time
+
+        import gevent
+
+        source = environ["wsgi.input"]
+        limit = self.max_length + 1 if chunked and self.max_length is not None else None
+        # The idle limit is the socket's own timeout: every recv() that waits longer for a byte fails.
+        sock = environ.get("gunicorn.socket")
+        sock = sock if hasattr(sock, "settimeout") and hasattr(sock, "gettimeout") else None
+        prior = sock.gettimeout() if sock is not None else None
+        started = time.monotonic()
+        received = 0
+        try:
+            if sock is not None:
+                sock.settimeout(BODY_IDLE_SECONDS)
+            while chunked or received < length:
+                size = BODY_READ_BYTES if chunked else min(BODY_READ_BYTES, length - received)
+                # The allowance grows with what arrived; a read may take what its own bytes will earn.
+                allowed = started + BODY_SECONDS + (received + size) / BODY_BYTES_PER_SECOND - time.monotonic()
+                if allowed <= 0:
+                    raise BodyTooSlow
+                with gevent.Timeout(allowed, BodyTooSlow):
+                    chunk = source.read(size)
+                if not chunk:
+                    break
+                body.write(chunk)
+                received += len(chunk)
+                if limit is not None and received >= limit:
+                    break
+        except TimeoutError as error:  # socket.timeout: no byte for BODY_IDLE_SECONDS
+            raise BodyTooSlow from error
+        finally:
+            if sock is not None:
+                try:
+                    sock.settimeout(prior)
+                except OSError:
+                    pass
+        return received
+
     def _run(self, environ, start_response):
+        path = environ.get("PATH_INFO") or ""
+        if path == "/salud" or path.startswith("/static/"):
+            return self.app(environ, start_response)
         with self.slots:
             return self.app(environ, start_response)
+
+
+def _refuse(start_response, status: str, message: str) -> list[bytes]:
+    """A plain-text error that closes the connection, leaving the rest of the body unread.
+
+    gunicorn drops a `Connection: close` header set by an application (hop-by-hop), and after a response
+    it would read and discard what is left of the body before the next request on the connection, with no
+    bound in time. Its Response's force_close() (what the worker itself calls on a worker that is shutting
+    down) makes it answer `Connection: close` and close the socket right after the response instead.
+    start_response is that Response's bound method, in gunicorn's sync, gthread and gevent workers alike.
+    """
+    force_close = getattr(getattr(start_response, "__self__", None), "force_close", None)
+    if callable(force_close):
+        force_close()
+    data = (message + "\n").encode()
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data))),
+                            ("X-Content-Type-Options", "nosniff"), ("Connection", "close")])
+    return [data]
 
 
 def cooperative_sqlite_writes(busy_seconds: float) -> None:
@@ -217,8 +286,14 @@ def cooperative_sqlite_writes(busy_seconds: float) -> None:
             deadline = time.monotonic() + busy_seconds
             if not turn.acquire(timeout=busy_seconds):
                 return
-            database = conn.engine.url.database
-            descriptor = take_file_lock(database, deadline) if database and database != ":memory:" else None
+            try:
+                database = conn.engine.url.database
+                descriptor = take_file_lock(database, deadline) if database and database != ":memory:" else None
+            except BaseException:
+                # the lock file could not be opened or locked (read-only folder, too many files...), or the
+                # greenlet was killed while polling: give the turn back, or this worker would never write again
+                turn.release()
+                raise
             conn.info["sqlite_turn"] = (descriptor,)
 
     def give_back(info: dict) -> None:

@@ -122,6 +122,7 @@ def gunicorn_logconfig() -> dict:
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["redact"],
                                 "stream": "ext://sys.stderr"}},
         "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
-                    "gunicorn.access": {"level": "INFO", "handlers": ["stderr"], "propagate": False}},
+                    # the application logs each request itself (vinculo.solicitud), with its request id
+                    "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False}},
         "root": {"level": "INFO", "handlers": ["stderr"]},
     }

@@ -95,3 +95,32 @@ def test_json_lines_with_request_id_and_nothing_personal(tmp_path):
     for secret in ("ana.lopez@example.org", "SecretoDeRespuesta123", "SecretoDeConsulta456",
                    "pedro.ruiz@example.org", "lucia.mora@example.org"):  # ...without the values in it
         assert secret not in result.stderr
+
+
+def test_gunicorn_writes_json_lines_and_the_app_logs_each_request_once(tmp_path):
+    from tests.reliability.harness import Browser, free_port, wait_for
+    from tests.reliability.harness import stop_process as stop
+
+    env = {**os.environ, "CRM_LOG_FORMAT": "json", "CRM_INSTANCE_PATH": str(tmp_path),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}", "CRM_LIMITS_PER_WORKER": "1"}
+    port = free_port()
+    log = (tmp_path / "gunicorn.log").open("w")
+    process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "1",
+                                "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        def answered():
+            try:
+                return Browser(port, timeout=5).get("/salud")[0] in (200, 503)
+            except OSError:
+                return False
+
+        wait_for(answered, 60, "gunicorn")
+        wait_for(lambda: '"vinculo.solicitud"' in (tmp_path / "gunicorn.log").read_text(), 10, "the request line")
+    finally:
+        stop(process)
+        log.close()
+    lines = [line for line in (tmp_path / "gunicorn.log").read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # every line is JSON, gunicorn's own included
+    assert any(r["logger"] == "gunicorn.error" for r in records)
+    assert not any(r["logger"] == "gunicorn.access" for r in records)  # one line per request, the app's
