@@ -58,7 +58,7 @@ worker_connections = _int("CRM_WORKER_CONNECTIONS", 500)
 threads = _int("CRM_THREADS", 8) if worker_class == "gthread" else 1  # with sync, threads > 1 means gthread
 timeout = 30  # a worker silent this long is restarted (CRM_SQLITE_BUSY_SECONDS stays below it)
 graceful_timeout = 30
-keepalive = 5
+keepalive = _int("CRM_KEEPALIVE_SECONDS", 5)  # seconds an idle kept-alive connection waits for its next request
 max_requests = 20_000  # recycle workers now and then (memory), staggered
 max_requests_jitter = 2_000
 

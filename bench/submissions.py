@@ -11,7 +11,8 @@ with a note when its binaries are missing), on 127.0.0.1 only:
    select_one, a select_multiple, integer, decimal, date, text);
 2. platform: `gunicorn -c gunicorn.conf.py -w 2 -b 127.0.0.1:PORT wsgi:app` (the project's server settings:
    gevent workers, bodies buffered; the production configuration: CSRF on, rate limits on). One GET of the open link gives a session cookie and its CSRF token; wrk
-   (one thread, 50 connections, --latency) then POSTs the filled form with that cookie and token, each
+   (one thread, 50 concurrent clients, --latency; each POST on its own connection, as from a phone or
+   through nginx, unless --keep-alive) then POSTs the filled form with that cookie and token, each
    request with its own submission key (`_clave`, as each rendered form carries one), so every request
    goes through token look-up, language, idempotency check, availability, form build, validation of
    every answer, CSRF check and the insert of the response and its answers;
@@ -65,6 +66,11 @@ from bench.common import (
 
 TOKEN = "bench-open-link-2025"
 CONNECTIONS = 50
+# Election day: hundreds of phones, each sending its form once. By default each POST comes on its own
+# connection (`Connection: close`), as from a phone, or through nginx (which opens a connection to gunicorn
+# per request). --keep-alive keeps 50 connections busy instead (each a client posting over and over), which
+# pins every connection to the gevent worker that accepted it.
+KEEP_ALIVE = False
 WORKERS = 2  # one per core; gunicorn.conf.py's worker class (gevent) for the platform and the floor alike
 REQUEST_CAP_PER_SECOND = 20_000  # far above what two cores serve: the duration ends the run, the cap bounds it
 ANSWERS = [("q_satisfaccion", "buena"), ("q_organizacion", "si"), ("q_recomendaria", "si"),
@@ -80,7 +86,7 @@ local body = "{body}"
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Cookie"] = "{cookie}"
-
+{connection}
 request = function()
   counter = counter + 1
   if counter > limit then
@@ -275,7 +281,9 @@ def run_wrk(port: int, cookie: str, body: str, prefix: str, seconds: int, folder
     out = folder / f"wrk-{tag}.json"
     script = folder / f"wrk-{tag}.lua"
     limit = REQUEST_CAP_PER_SECOND * seconds
-    script.write_text(LUA.format(limit=limit, prefix=prefix, body=body, cookie=cookie, out=out))
+    connection = "" if KEEP_ALIVE else 'wrk.headers["Connection"] = "close"\n'
+    script.write_text(LUA.format(limit=limit, prefix=prefix, body=body, cookie=cookie, out=out,
+                                 connection=connection))
     command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", str(script),
                f"http://127.0.0.1:{port}/r/{TOKEN}"]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
@@ -350,6 +358,7 @@ def bench_database(kind: str, url: str, seconds: int, warmup: int, folder: Path,
     return result(
         f"submissions_{kind}", med("platform", "rps"), med("floor", "rps"), "req/s", higher_is_better=True,
         seconds=seconds, runs=runs, connections=CONNECTIONS, workers=WORKERS, server="gunicorn.conf.py",
+        connection_per_request=not KEEP_ALIVE,
         platform_p50_ms=round(med("platform", "p50_us") / 1000, 2),
         platform_p99_ms=round(med("platform", "p99_us") / 1000, 2),
         floor_p50_ms=round(med("floor", "p50_us") / 1000, 2), floor_p99_ms=round(med("floor", "p99_us") / 1000, 2),
@@ -378,7 +387,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--platform-env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the platform's server, for experiments "
                              "(e.g. RATELIMIT_ENABLED=0); the result then records it")
+    parser.add_argument("--keep-alive", action="store_true",
+                        help="50 kept-alive connections posting over and over (default: a connection per POST)")
     args = parser.parse_args(argv)
+    global KEEP_ALIVE
+    KEEP_ALIVE = args.keep_alive
     platform_env = dict(item.split("=", 1) for item in args.platform_env)
     seconds = args.seconds or (5 if args.quick else 30)
     warmup = 1 if args.quick else 3
