@@ -179,8 +179,6 @@ def create_survey(url: str) -> int:
                         # one browser (one cookie) posts every form here: the open-link limit, on by default,
                         # would answer all but the first with "already answered" (surveys.respond.open_limits)
                         open_link_limited=False)
-        if hasattr(Survey, "open_link_limited"):  # one cookie sends every request: no per-browser limit here
-            survey.open_link_limited = False
         specs = [("select_one", "satisfaccion", ["muy_buena", "buena", "regular", "mala"], True),
                  ("select_one", "organizacion", ["si", "no", "no_se"], True),
                  ("select_one", "recomendaria", ["si", "no"], True),

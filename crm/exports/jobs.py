@@ -8,16 +8,15 @@ No database table: the task writes the state, the status page reads it.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import secrets
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 
 from flask import current_app
+
+from crm.core.jobfiles import load_state, purge_jobs, save_state
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,60}$")
 _JOB_FILE = re.compile(r"^([A-Za-z0-9_-]{20,60})\..+$")
@@ -70,36 +69,12 @@ class ExportJob:
         return self.file(fmt).with_name(f"{self.token}.{fmt}.parcial")
 
     def load(self) -> dict | None:
-        try:
-            return json.loads(self.state_file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
+        return load_state(self.state_file)
 
     def save(self, state: dict) -> None:
-        state["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
-        temporary = self.state_file.with_name(f"{self.state_file.name}.{secrets.token_hex(4)}.tmp")
-        temporary.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, self.state_file)  # readers see the old state or the new one, never half
+        save_state(self.state_file, state)
 
 
 def purge_exports(folder: Path, max_age: timedelta = MAX_AGE, now: float | None = None) -> int:
-    """Delete the jobs (state, file, partial file) untouched for max_age; returns how many were deleted.
-    A job's age is that of its newest file, so a job still recording progress is kept."""
-    cutoff = (time.time() if now is None else now) - max_age.total_seconds()
-    jobs: dict[str, list[tuple[Path, float]]] = {}
-    for entry in os.scandir(folder):
-        if not entry.is_file(follow_symlinks=False):
-            continue
-        match = _JOB_FILE.match(entry.name)
-        try:
-            modified = entry.stat(follow_symlinks=False).st_mtime
-        except FileNotFoundError:
-            continue
-        jobs.setdefault(match.group(1) if match else entry.name, []).append((Path(entry.path), modified))
-    purged = 0
-    for files in jobs.values():
-        if max(modified for _, modified in files) < cutoff:
-            for path, _ in files:
-                path.unlink(missing_ok=True)
-            purged += 1
-    return purged
+    """Delete the jobs (state, file, partial file) untouched for max_age; returns how many were deleted."""
+    return purge_jobs(folder, _JOB_FILE, max_age, now)

@@ -15,9 +15,10 @@ from tests.reliability.harness import (
     DatabaseFactory,
     _with_database,
     app_env,
+    databases_for_session,
     flask_command,
-    pg_drop,
     pg_execute,
+    scalar,  # noqa: F401  (the operations tests take it from here with the rest)
 )
 
 KIND = "postgresql" if PG_URL else "sqlite"
@@ -34,22 +35,10 @@ class Databases(DatabaseFactory):
         self._created.append(name)
         return _with_database(self.pg_url, name)
 
-    def close(self) -> None:
-        for name in reversed(self._created):
-            try:
-                pg_drop(self.pg_url, name)
-            except Exception as exc:  # noqa: BLE001 - a leftover database must not hide the test's result
-                print(f"could not drop {name}: {exc}")
-        self._created.clear()
-
 
 def database_factory(tmp_path_factory):
     """The body of each module's `databases` fixture: `yield from database_factory(tmp_path_factory)`."""
-    factory = Databases(tmp_path_factory.mktemp("operations"), PG_URL)
-    try:
-        yield factory
-    finally:
-        factory.close()
+    yield from databases_for_session(tmp_path_factory, "operations", Databases)
 
 
 def flask(url: str, folder: Path, *args: str, timeout: float = 300, **env: str):
@@ -118,15 +107,6 @@ def broken_foreign_keys(url: str) -> list[str]:
     finally:
         eng.dispose()
     return problems
-
-
-def scalar(url: str, sql: str, **params):
-    eng = engine(url)
-    try:
-        with eng.connect() as connection:
-            return connection.execute(sa.text(sql), params).scalar()
-    finally:
-        eng.dispose()
 
 
 def execute(url: str, sql: str, **params) -> None:

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reliability.harness import PG_URL, DatabaseFactory
+from tests.reliability.harness import databases_for_session
 
 
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory):
-    factory = DatabaseFactory(tmp_path_factory.mktemp("reliability"), PG_URL)
-    try:
-        yield factory
-    finally:
-        factory.close()
+    yield from databases_for_session(tmp_path_factory, "reliability")

@@ -216,6 +216,16 @@ class DatabaseFactory:
         self._created.clear()
 
 
+def databases_for_session(tmp_path_factory, name: str, factory: type = None):
+    """The body of a session `databases` fixture: `yield from databases_for_session(tmp_path_factory, NAME)`
+    gives a DatabaseFactory (or `factory`) in its own folder, closed (its PostgreSQL databases dropped) after."""
+    databases = (factory or DatabaseFactory)(tmp_path_factory.mktemp(name), PG_URL)
+    try:
+        yield databases
+    finally:
+        databases.close()
+
+
 @contextmanager
 def in_app(database_url: str):
     """An app context on `database_url` (test configuration), for seeding and counting."""
