@@ -11,9 +11,21 @@ from crm.contacts.models import _in
 from crm.core.extensions import db
 from crm.core.timeutil import utcnow
 
-QUESTION_TYPES = ("select_one", "select_multiple", "text", "integer", "decimal", "date", "note",
-                  "begin_group", "end_group")
-ANSWERABLE = ("select_one", "select_multiple", "text", "integer", "decimal", "date")
+# What a respondent answers: the responses file has a column for each (CONTRACTS.md "Responses file")
+ANSWERABLE = ("select_one", "select_multiple", "text", "integer", "decimal", "date", "time", "datetime", "range",
+              "rank", "geopoint", "acknowledge", "barcode")
+# Computed by the platform from the form's logic (a `hidden` question holds its default): exported as columns,
+# optional in an import
+CALCULATED = ("calculate", "hidden")
+# Filled by the platform when a response is received (XLSForm metadata); a web form has no phone number, SIM or
+# e-mail of the device, so those stay empty
+METADATA = ("start", "end", "today", "deviceid", "username", "audit", "phonenumber", "simserial", "subscriberid",
+            "email")
+# Uploads: stored outside the database
+UPLOADS = ("image", "audio", "video", "file")
+STRUCTURAL = ("note", "begin_group", "end_group", "begin_repeat", "end_repeat")
+QUESTION_TYPES = ANSWERABLE + CALCULATED + METADATA + UPLOADS + STRUCTURAL
+MAX_INSTANCES = 500  # instances of a repeat in one response
 # Open-link limits: carriers and offices put many honest respondents behind one address (election days)
 DEFAULT_PER_ADDRESS_HOUR = 300
 MAX_PER_BROWSER = 1000
@@ -89,13 +101,18 @@ class Question(db.Model):
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     type: Mapped[str] = mapped_column(String(20))
-    name: Mapped[str | None] = mapped_column(String(80))
+    # the XLSForm name; a name the form reuses in another group or repeat is kept as its path (`group/name`),
+    # which is also its column in the responses file
+    name: Mapped[str | None] = mapped_column(String(255))
     list_name: Mapped[str | None] = mapped_column(String(80))
     labels: Mapped[dict] = mapped_column(JSON, default=dict)  # {lang: text}
     hints: Mapped[dict] = mapped_column(JSON, default=dict)
     required: Mapped[bool] = mapped_column(default=False)
     indicator: Mapped[bool] = mapped_column(default=False)
     appearance: Mapped[str] = mapped_column(String(80), default="")
+    # the XLSForm logic: expressions as written and compiled once (surveys.logic), messages per language,
+    # parameters; the keys are listed in surveys.xlsform.model.LOGIC_KEYS
+    logic: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     survey: Mapped[Survey] = relationship(back_populates="questions")
     choices: Mapped[list[Choice]] = relationship(
@@ -113,7 +130,7 @@ class Question(db.Model):
 
 class Choice(db.Model):
     __tablename__ = "choice"
-    __table_args__ = (UniqueConstraint("question_id", "name"),)
+    # no unique name per question: XLSForm allows a list to repeat a name (settings allow_choice_duplicates)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), index=True)
@@ -121,6 +138,8 @@ class Choice(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     labels: Mapped[dict] = mapped_column(JSON, default=dict)
     positive: Mapped[bool] = mapped_column(default=False)
+    # the choices sheet's other columns ({column: text}), which choice filters read
+    extra: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     question: Mapped[Question] = relationship(back_populates="choices")
 
@@ -192,13 +211,16 @@ class Answer(db.Model):
     """One answer: a choice (one row per chosen option for select_multiple) or a value."""
 
     __tablename__ = "answer"
-    __table_args__ = (CheckConstraint("choice_id IS NOT NULL OR value IS NOT NULL", name="has_value"),)
+    __table_args__ = (CheckConstraint("choice_id IS NOT NULL OR value IS NOT NULL", name="has_value"),
+                      CheckConstraint(f"instance BETWEEN 0 AND {MAX_INSTANCES}", name="instance_range"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), index=True)
     choice_id: Mapped[int | None] = mapped_column(ForeignKey("choice.id", ondelete="CASCADE"))
     value: Mapped[str | None] = mapped_column(Text)
+    # 0 outside a repeat; inside one, the instance the answer belongs to (1, 2, ...)
+    instance: Mapped[int] = mapped_column(default=0, server_default="0")
 
     response: Mapped[Response] = relationship(back_populates="answers")
     question: Mapped[Question] = relationship()
