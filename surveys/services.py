@@ -17,7 +17,7 @@ from crm.core import audit
 from crm.core.errors import DomainError
 from crm.core.extensions import db
 from crm.core.timeutil import utcnow
-from surveys.models import Choice, Invitation, Question, Response, Survey
+from surveys.models import STRUCTURAL, Choice, Invitation, Question, Response, Survey
 from surveys.xlsform.model import ChoiceDef, FormDefinition, QuestionDef
 
 COMPONENTS = ("AI3", "AI5", "AI6")
@@ -98,10 +98,11 @@ def create_survey(definition: FormDefinition, *, component_code: str | None = No
     for position, qdef in enumerate(definition.questions):
         question = Question(position=position, type=qdef.type, name=qdef.name, list_name=qdef.list_name,
                             labels=dict(qdef.labels), hints=dict(qdef.hints), required=qdef.required,
-                            indicator=qdef.indicator, appearance=qdef.appearance[:80])
+                            indicator=qdef.indicator, appearance=qdef.appearance[:80],
+                            logic=dict(qdef.logic))
         for cpos, cdef in enumerate(qdef.choices):
             question.choices.append(Choice(position=cpos, name=cdef.name, labels=dict(cdef.labels),
-                                           positive=cdef.positive))
+                                           positive=cdef.positive, extra=dict(cdef.extra)))
         survey.questions.append(question)
     try:
         db.session.add(survey)
@@ -122,14 +123,17 @@ def definition_of(survey: Survey) -> FormDefinition:
     languages = [default] + [lang for lang in (survey.languages or []) if lang != default]
     questions = []
     for q in survey.questions:
-        structural = q.type in ("note", "begin_group", "end_group")
-        select = q.type in ("select_one", "select_multiple")
+        structural = q.type in STRUCTURAL
+        closer = q.type in ("end_group", "end_repeat")
+        select = q.type in ("select_one", "select_multiple", "rank")
         questions.append(QuestionDef(
-            type=q.type, name=None if q.type == "end_group" else q.name, labels=dict(q.labels or {}),
+            type=q.type, name=None if closer else q.name, labels=dict(q.labels or {}),
             hints=dict(q.hints or {}), required=bool(q.required) and not structural, indicator=bool(q.indicator),
-            appearance="" if q.type == "end_group" else (q.appearance or ""),
+            appearance="" if closer else (q.appearance or ""),
             list_name=(q.list_name or q.name) if select else None,
-            choices=[ChoiceDef(c.name, dict(c.labels or {}), bool(c.positive)) for c in q.choices] if select else []))
+            choices=[ChoiceDef(c.name, dict(c.labels or {}), bool(c.positive), dict(c.extra or {}))
+                     for c in q.choices] if select else [],
+            logic=dict(q.logic or {})))
     return FormDefinition(title=survey.title, form_id=survey.form_id or survey.code,
                           default_language=default, languages=languages, questions=questions)
 

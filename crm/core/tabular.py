@@ -90,19 +90,29 @@ class TooManyColumns(TableError):
                          f"{self.last} (máximo {max_columns} columnas): borre las columnas sobrantes")
 
 
-def sheet_rows(sheet, *, max_rows: int, max_columns: int = MAX_COLUMNS) -> Iterator[tuple[int, tuple]]:
+def sheet_rows(sheet, *, max_rows: int, max_columns: int = MAX_COLUMNS,
+               beyond: str = "refuse") -> Iterator[tuple[int, tuple]]:
     """The numbered rows of a read-only openpyxl sheet, in time and memory bounded by what the file holds.
 
     The sheet's dimension is not trusted (a 5 KB file may claim A1:XFD1048576): rows come as long as
     their last cell, a row missing from the file comes as `()`. Past `max_rows` (blank rows count, so a far
-    cell stops the reading at once) raises TooManyRows; a cell right of `max_columns`, TooManyColumns.
+    cell stops the reading at once) raises TooManyRows; a cell right of `max_columns` raises TooManyColumns,
+    or with `beyond="ignore"` is dropped as its row arrives (the row keeps its first `max_columns` cells, up to
+    its last non-empty one): a format that reads only the columns under its headers (XLSForm) ignores them.
     """
+    if beyond not in ("refuse", "ignore"):
+        raise ValueError(f"beyond must be 'refuse' or 'ignore', not {beyond!r}")
     sheet.reset_dimensions()
     for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
         if number > max_rows:
             raise TooManyRows(f"el archivo tiene más de {max_rows - 1} filas")
         if len(cells) > max_columns:
-            raise TooManyColumns(number, len(cells), max_columns)
+            if beyond == "refuse":
+                raise TooManyColumns(number, len(cells), max_columns)
+            width = max_columns
+            while width and cells[width - 1] is None:
+                width -= 1
+            cells = cells[:width]
         yield number, cells
 
 
@@ -218,10 +228,10 @@ def open_xlsx(data: bytes, *, read_only: bool = True, max_uncompressed: int = MA
         raise TableError(f"no se pudo leer el archivo XLSX: {type(exc).__name__}") from None
 
 
-def _xlsx_records(workbook) -> Iterator[tuple[int, tuple]]:
-    """The first sheet's rows, bounded (sheet_rows); the workbook is closed when they end or are dropped."""
+def _xlsx_records(workbook, index: int = 0) -> Iterator[tuple[int, tuple]]:
+    """The first sheet's (or the `index`th's) rows, bounded (sheet_rows); the workbook is closed when they end."""
     try:
-        yield from sheet_rows(workbook.worksheets[0], max_rows=MAX_ROWS + 1)
+        yield from sheet_rows(workbook.worksheets[index], max_rows=MAX_ROWS + 1)
     except TableError:
         raise
     except Exception as exc:
@@ -230,8 +240,8 @@ def _xlsx_records(workbook) -> Iterator[tuple[int, tuple]]:
         workbook.close()
 
 
-def stream_xlsx_bytes(data: bytes) -> TableStream:
-    return _stream(_xlsx_records(open_xlsx(data)))
+def stream_xlsx_bytes(data: bytes, index: int = 0) -> TableStream:
+    return _stream(_xlsx_records(open_xlsx(data), index))
 
 
 def read_xlsx_bytes(data: bytes) -> Table:
@@ -322,41 +332,49 @@ _FORBIDDEN_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def write_xlsx(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], sheet_title: str = "datos",
-               progress: Callable[[int], None] | None = None, every: int = 2_000) -> int:
+               progress: Callable[[int], None] | None = None, every: int = 2_000,
+               more_sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[object]]]] = ()) -> int:
     """The XLSX file, written row by row in constant memory (XlsxWriter's constant_memory mode): one sheet,
-    the header then the rows; texts are string cells (never formulas, without the control characters XML
-    forbids), numbers are numbers (a non-finite one is written as text). `progress(n)` every `every` rows.
-    Returns the number of rows."""
+    the header then the rows (then `more_sheets`, (title, header, rows) each); texts are string cells (never
+    formulas, without the control characters XML forbids), numbers are numbers (a non-finite one is written as
+    text). `progress(n)` every `every` rows of the first sheet. Returns the number of rows of the first sheet."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": str(Path(path).parent),
                                                "strings_to_formulas": False, "strings_to_urls": False,
                                                "strings_to_numbers": False})
     try:
-        sheet = workbook.add_worksheet(sheet_title[:31] or "datos")
-        write_string, write_number, forbidden = sheet.write_string, sheet.write_number, _FORBIDDEN_IN_XML.sub
-        for column, name in enumerate(header):
-            write_string(0, column, forbidden("", str(name)))
-        count = 0
-        for row in rows:
-            count += 1
-            for column, value in enumerate(row):
-                cell = _export_value(value)
-                if cell.__class__ is str:
-                    if "\r" in cell:  # as XML parsers read it: XlsxWriter would escape it as _x000D_
-                        cell = cell.replace("\r\n", "\n").replace("\r", "\n")
-                    if cell:
-                        write_string(count, column, forbidden("", cell))
-                elif math.isfinite(cell):
-                    write_number(count, column, float(cell) if isinstance(cell, Decimal) else cell)
-                else:
-                    write_string(count, column, str(cell))
-            if progress is not None and count % every == 0:
-                progress(every)
-        if progress is not None and count % every:
-            progress(count % every)
+        count = _fill_sheet(workbook.add_worksheet(sheet_title[:31] or "datos"), header, rows, progress, every)
+        for title, more_header, more_rows in more_sheets:
+            _fill_sheet(workbook.add_worksheet(title[:31]), more_header, more_rows, None, every)
     finally:
         workbook.close()
+    return count
+
+
+def _fill_sheet(sheet, header: Sequence[str], rows: Iterable[Sequence[object]],
+                progress: Callable[[int], None] | None, every: int) -> int:
+    write_string, write_number, forbidden = sheet.write_string, sheet.write_number, _FORBIDDEN_IN_XML.sub
+    for column, name in enumerate(header):
+        write_string(0, column, forbidden("", str(name)))
+    count = 0
+    for row in rows:
+        count += 1
+        for column, value in enumerate(row):
+            cell = _export_value(value)
+            if cell.__class__ is str:
+                if "\r" in cell:  # as XML parsers read it: XlsxWriter would escape it as _x000D_
+                    cell = cell.replace("\r\n", "\n").replace("\r", "\n")
+                if cell:
+                    write_string(count, column, forbidden("", cell))
+            elif math.isfinite(cell):
+                write_number(count, column, float(cell) if isinstance(cell, Decimal) else cell)
+            else:
+                write_string(count, column, str(cell))
+        if progress is not None and count % every == 0:
+            progress(every)
+    if progress is not None and count % every:
+        progress(count % every)
     return count
 
 

@@ -111,13 +111,14 @@ def _one_spanish_line(lines: list[str]) -> str:
 
 
 @pytest.mark.parametrize("far_cell", ["XFD50000", "XFD250"])
-def test_xlsform_with_one_far_cell_is_refused_quickly(tmp_path, far_cell):
+def test_xlsform_with_one_far_cell_is_read_quickly_ignoring_it(tmp_path, far_cell):
+    # XLSForm reads only the cells under a header (as pyxform), so a cell past the column limit is dropped as
+    # its row is read (issue 14), in the same bounded time and memory
     data = sparse_workbook(["type", "name", "label"], far_cell, f"A1:{far_cell}", sheet="survey",
                            rows=(["text", "nombre", "¿Cómo se llama?"],))
     assert len(data) < 5 * 1024
     outcome = read_in_child(tmp_path, "xlsform", data)
-    line = _one_spanish_line(outcome["lines"])
-    assert line.startswith("survey row ") and "columna" in line and "XFD" in line, line
+    assert outcome["lines"] == [], outcome
 
 
 def test_xlsform_with_too_many_rows_is_refused_quickly(tmp_path):

@@ -75,7 +75,8 @@ def test_import_form_failure_lists_every_problem_and_writes_nothing(run, tmp_pat
     code, out, _ = run("import-form", path)
     assert code == 1 and "Traceback" not in out
     assert out.strip().splitlines() == [
-        "survey row 2: required «quizás» no es sí/no (use yes o no)",
+        "survey row 2: required: «quizás» no es sí/no (use yes o no) ni una expresión válida: «quizás» no es "
+        "válido aquí: una pregunta se nombra ${quizás}",
         "survey row 3: el nombre «q» se repite (fila 2)",
         "survey row 4: end_group sin un begin_group abierto",
         "choices row 2: positive «talvez» no es sí/no (use yes o no)",

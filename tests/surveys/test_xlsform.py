@@ -100,8 +100,11 @@ def test_other_yes_no_cells_are_invalid(cell):
 
 
 @pytest.mark.parametrize("text,code", [("Español (es)", "es"), ("English (en)", "en"), ("es", "es"), ("en", "en"),
-                                       ("Spanish", "es"), ("Inglés", "en"), ("es-MX", "es"), ("spa", "es"),
-                                       ("Français (fr)", "fr"), ("Klingon", None), ("xx", None)])
+                                       ("Spanish", "es"), ("Inglés", "en"), ("es-MX", "es-MX"), ("spa", "es"),
+                                       ("Français (fr)", "fr"), ("Klingon", "tlh"), ("xx", None), ("pt-BR", "pt-BR"),
+                                       ("pt_br", "pt-BR"), ("zh-Hans", "zh-Hans"), ("Swahili", "sw"),
+                                       ("Kiswahili", "sw"), ("العربية", "ar"), ("Français", "fr"),
+                                       ("Português (pt-BR)", "pt-BR"), ("Nonsense words", None)])
 def test_language_names(text, code):
     assert parse_language(text) == code
 
@@ -152,24 +155,27 @@ def test_group_spellings_and_title_fallback():
 
 def test_unknown_columns_are_ignored_and_listed_with_a_suggestion():
     data = workbook_bytes([["type", "name", "label", "lable", "relevant", "requried"],
-                           ["text", "q", "Q", "typo", "${x} = 1", "yes"]],
+                           ["text", "q", "Q", "typo", "1 = 1", "yes"]],
                           [["list_name", "name", "label", "positivo"]],
                           [["form_title", "colour"], ["T", "red"]])
     result = read_xlsform(data)
     assert "survey: columna desconocida «lable» ignorada (¿quiso decir «label»?)" in result.warnings
     assert "survey: columna desconocida «requried» ignorada (¿quiso decir «required»?)" in result.warnings
-    assert any("«relevant» no admitida" in w for w in result.warnings)
+    assert not any("relevant" in w for w in result.warnings)  # logic is read, never a warning
+    assert result.definition.questions[0].logic["relevant"]["src"] == "1 = 1"
     assert any(w.startswith("choices: columna desconocida «positivo»") for w in result.warnings)
     assert any(w.startswith("settings: columna desconocida «colour»") for w in result.warnings)
     assert result.definition.questions[0].required is False  # the misspelt column was not read
 
 
 def test_metadata_rows_unused_lists_and_unknown_sheets_are_warnings():
-    data = workbook_bytes([["type", "name", "label"], ["start", "start", ""], ["text", "q", "Q"]],
+    data = workbook_bytes([["type", "name", "label"], ["phonenumber", "tel", ""], ["start-geopoint", "dónde", ""],
+                           ["text", "q", "Q"]],
                           [["list_name", "name", "label"], ["sobra", "a", "A"]], extra={"notas": [["x"]]})
     result = read_xlsform(data)
-    assert [q.name for q in result.definition.questions] == ["q"]
-    assert any(w.startswith("survey row 2:") and "start" in w for w in result.warnings)
+    # the device's phone number is kept as metadata (left empty by a web form); start-geopoint is left out
+    assert [(q.type, q.name) for q in result.definition.questions] == [("phonenumber", "tel"), ("text", "q")]
+    assert any(w.startswith("survey row 3:") and "start-geopoint" in w for w in result.warnings)
     assert any("«sobra» no se usa" in w for w in result.warnings)
     assert any("hoja desconocida «notas»" in w for w in result.warnings)
 
@@ -185,8 +191,9 @@ def test_indicator_without_positive_choice_is_a_warning():
 def test_invalid_yes_no_cells_name_sheet_and_row():
     data = workbook_bytes([HEADER, ["select_one l", "q", "Q", "quizás"]],
                           [["list_name", "name", "label", "positive"], ["l", "a", "A", "yes"], ["l", "b", "B", "tal vez"]])
-    assert problems_of(data) == ["survey row 2: required «quizás» no es sí/no (use yes o no)",
-                                 "choices row 3: positive «tal vez» no es sí/no (use yes o no)"]
+    problems = problems_of(data)  # a required cell that is not yes/no is an expression: this one is not valid
+    assert len(problems) == 2 and problems[0].startswith("survey row 2: required: ")
+    assert problems[1] == "choices row 3: positive «tal vez» no es sí/no (use yes o no)"
 
 
 def test_indicator_only_on_select_one_and_only_satisfaction():
@@ -218,13 +225,14 @@ def test_missing_list_and_missing_choices_sheet():
 def test_duplicate_names_and_invalid_xml_names():
     data = workbook_bytes([["type", "name", "label"], ["text", "q", "Q"], ["begin_group", "g", "G"],
                            ["integer", "q", "Q otra vez"], ["end_group", "", ""], ["text", "1abc", "X"],
-                           ["text", "con espacio", "X"], ["text", "meta", "X"], ["note", "", "Sin nombre"]])
+                           ["text", "con espacio", "X"], ["text", "meta", "X"], ["text", "", "Sin nombre"]])
     problems = problems_of(data)
-    assert problems[0] == "survey row 4: el nombre «q» se repite (fila 2)"
-    assert problems[1].startswith("survey row 6: el nombre «1abc» no es un nombre XML válido")
-    assert problems[2].startswith("survey row 7: el nombre «con espacio» no es un nombre XML válido")
-    assert problems[3] == "survey row 8: el nombre «meta» es un nombre reservado"
-    assert problems[4] == "survey row 9: falta el nombre (columna name)"
+    # the standard allows a name again in another group (stored as its path): only the invalid names are refused
+    assert problems[0].startswith("survey row 6: el nombre «1abc» no es un nombre XML válido")
+    assert problems[1].startswith("survey row 7: el nombre «con espacio» no es un nombre XML válido")
+    assert problems[2] == "survey row 8: el nombre «meta» es un nombre reservado"
+    assert problems[3] == "survey row 9: falta el nombre (columna name)"
+    assert len(problems) == 4
 
 
 def test_choice_problems():
@@ -232,7 +240,8 @@ def test_choice_problems():
                           [["list_name", "name", "label"], ["l", "a", "A"], ["l", "a", "A2"], ["l", "", "Sin nombre"],
                            ["", "b", "Sin lista"], ["l", "c d", "Con espacio"]])
     assert problems_of(data) == [
-        "choices row 3: la opción «a» se repite en la lista «l» (fila 2)",
+        "choices row 3: la opción «a» se repite en la lista «l» (fila 2); si es intencional, ponga "
+        "allow_choice_duplicates = yes en la hoja settings",
         "choices row 4: falta el nombre (name) de la opción",
         "choices row 5: falta list_name",
         "choices row 6: la opción «c d» tiene espacios, que no se admiten en select_multiple (pregunta «q»)",
@@ -240,17 +249,17 @@ def test_choice_problems():
 
 
 def test_types():
-    data = workbook_bytes([["type", "name", "label"], ["geopoint", "lugar", "L"], ["textt", "t", "T"],
-                           ["select_one", "s", "S"], ["select_one l or_other", "o", "O"], ["", "sin_tipo", "X"],
+    data = workbook_bytes([["type", "name", "label"], ["geotrace", "lugar", "L"], ["textt", "t", "T"],
+                           ["select_one", "s", "S"], ["select_one l or_other extra", "o", "O"], ["", "sin_tipo", "X"],
                            ["begin_repeat", "r", "R"]],
                           [["list_name", "name", "label"], ["l", "a", "A"]])
     problems = problems_of(data)
-    assert problems[0].startswith("survey row 2: el tipo «geopoint» no se admite")
+    assert problems[0].startswith("survey row 2: el tipo «geotrace» no se admite")
     assert problems[1] == "survey row 3: tipo desconocido «textt» (¿quiso decir «text»?)"
     assert problems[2].startswith("survey row 4: tipo «select_one» sin lista")
-    assert problems[3].startswith("survey row 5:") and "or_other" in problems[3]
+    assert problems[3].startswith("survey row 5: tipo «select_one l or_other extra» no válido")
     assert problems[4] == "survey row 6: falta el tipo (columna type)"
-    assert problems[5].startswith("survey row 7: el tipo «begin_repeat» no se admite")
+    assert problems[5] == "survey row 7: la repetición «r» no se cierra (falta end_repeat)"
 
 
 def test_question_without_label():
@@ -263,17 +272,17 @@ def test_sheet_and_column_problems():
     assert problems_of(workbook_bytes([["tipo", "name", "label"], ["text", "q", "Q"]])) == [
         "survey row 1: falta la columna «type»"]
     assert problems_of(workbook_bytes([["type", "name", "label"]])) == ["survey row 1: el formulario no tiene preguntas"]
-    assert problems_of(workbook_bytes([["type", "name", "label::Klingon"], ["text", "q", "Q"]]))[0].startswith(
-        "survey row 1: idioma no reconocido en la columna «label::Klingon»")
+    assert problems_of(workbook_bytes([["type", "name", "label::Nonsense words"], ["text", "q", "Q"]]))[0].startswith(
+        "survey row 1: idioma no reconocido en la columna «label::Nonsense words»")
     assert problems_of(workbook_bytes([["type", "name", "name", "label"], ["text", "q", "q", "Q"]])) == [
         "survey row 1: la columna «name» está repetida"]
 
 
 def test_settings_problems():
-    data = one_question(["text", "q", "Q", ""], settings=[["form_title", "default_language"], ["T" * 301, "Klingon"]])
+    data = one_question(["text", "q", "Q", ""], settings=[["form_title", "default_language"], ["T" * 301, "Idioma raro"]])
     problems = problems_of(data)
     assert problems == ["settings row 2: form_title supera 300 caracteres",
-                        "settings row 2: default_language «Klingon» no es un idioma reconocido "
+                        "settings row 2: default_language «Idioma raro» no es un idioma reconocido "
                         "(escriba, por ejemplo, Español (es))"]
 
 
