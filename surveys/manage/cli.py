@@ -14,8 +14,9 @@ from crm.core.cli import ACTOR, fail, run_import
 from crm.core.errors import DomainError
 from crm.core.tabular import TableError
 from surveys import services
-from surveys.responses.export import export_responses
+from surveys.responses.export import export_responses, repeat_files
 from surveys.responses.imports import import_responses
+from surveys.responses.repeats import read_tables, repeat_layout
 from surveys.xlsform.model import XLSFormError
 from surveys.xlsform.reader import read_xlsform
 from surveys.xlsform.writer import write_xlsform
@@ -62,13 +63,31 @@ def import_form(file: str, component: str | None, year: int | None) -> None:
 @click.argument("survey_id", metavar="SURVEY")
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--dry-run", is_flag=True, help="Valida y reporta sin escribir nada.")
-def import_responses_command(survey_id: str, file: str, dry_run: bool) -> None:
+@click.option("--repeat", "repeat_files", multiple=True, metavar="REPETICIÓN=ARCHIVO",
+              help="La tabla CSV o XLSX de una repetición (por omisión, ARCHIVO-REPETICIÓN.csv junto al archivo, "
+                   "o la hoja con su nombre del libro XLSX).")
+def import_responses_command(survey_id: str, file: str, dry_run: bool, repeat_files: tuple[str, ...]) -> None:
     """Importa respuestas (CSV o XLSX) recogidas fuera de la plataforma."""
     survey = _survey(survey_id)
+    given: dict[str, str] = {}
+    for item in repeat_files:
+        name, sep, path = item.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            fail(f"--repeat espera REPETICIÓN=ARCHIVO, no «{item}»")
+        given[name.strip()] = path.strip()
+    layout = repeat_layout(survey.questions)
+    if given and not layout:
+        fail(f"la encuesta {survey.code} no tiene repeticiones: --repeat no aplica")
+    tables, notes = None, []
+    if layout:  # the repeats' sheets or files, read before the main table (a missing one: one line)
+        try:
+            _, tables, notes = read_tables(file, layout, given)
+        except TableError as exc:
+            fail(str(exc))
     run_import(file, dry_run,
                lambda table: import_responses(survey, table, dry_run=dry_run, actor=ACTOR,
-                                              source=Path(file).name),
-               lambda report: [*(f"aviso: {w}" for w in report.warnings), f"imported {report.imported}"])
+                                              source=Path(file).name, repeats=tables or None),
+               lambda report: [*(f"aviso: {w}" for w in [*notes, *report.warnings]), f"imported {report.imported}"])
 
 
 @surveys_cli.command("open")
@@ -128,4 +147,6 @@ def export(survey_id: str, file: str) -> None:
         count = export_responses(survey, file, actor=ACTOR)
     except TableError as exc:
         fail(str(exc))
+    for written in repeat_files(survey, file):  # a form with repeats: one CSV per repeat beside FILE
+        click.echo(f"wrote {written}")
     click.echo(f"exported {count}")

@@ -16,10 +16,12 @@ from crm.exports import service as export_service
 from surveys import services
 from surveys.blueprints import surveys_bp
 from surveys.forms import XLSFormUploadForm
-from surveys.models import Invitation, Survey
+from surveys.models import METADATA, Invitation, Survey
 from surveys.models import Response as SurveyResponse
 from surveys.responses import browse, bursts, summaries
+from surveys.responses.describe import question_label
 from surveys.responses.export import EXPORT_KIND, count_responses, export_download
+from surveys.responses.repeats import repeat_layout
 from surveys.xlsform.model import XLSFormError
 from surveys.xlsform.reader import read_xlsform
 from surveys.xlsform.writer import xlsform_bytes
@@ -74,10 +76,13 @@ def detail(survey_id: int):
     survey = _survey(survey_id)
     lang = request.args.get("idioma") if request.args.get("idioma") in (survey.languages or []) else \
         survey.default_language
-    total, question_summaries = summaries.summarize(survey, lang)
+    metadata = request.args.get("metadatos") == "1"
+    total, question_summaries = summaries.summarize(survey, lang, metadata=metadata)
     rates = summaries.response_rates(survey)
     return render_template("surveys/detail.html", survey=survey, total=total, summaries=question_summaries,
-                           rates=rates, states=services.STATES, lang=lang,
+                           rates=rates, states=services.STATES, lang=lang, metadata=metadata,
+                           has_metadata=any(q.type in METADATA for q in survey.questions),
+                           question_label=question_label,
                            open_path=services.open_link(survey), confirm=ConfirmForm(),
                            bursts=bursts.find_bursts(survey), burst_thresholds=bursts.thresholds(survey),
                            excluded=summaries.excluded_count(survey))
@@ -138,6 +143,8 @@ def export_responses(survey_id: int, fmt: str):
     survey = _survey(survey_id)
     if fmt not in ("csv", "xlsx"):
         abort(404)
+    if fmt == "csv" and repeat_layout(survey.questions):  # one file: the main sheet and a sheet per repeat
+        return redirect(url_for(".export_responses", survey_id=survey.id, fmt="xlsx"))
     total = count_responses(survey)
     if total > export_service.inline_limit():  # a large file is written by a background task
         job = export_service.start(EXPORT_KIND, {"survey": survey.id}, fmt, owner_id=current_user.id, total=total,

@@ -9,6 +9,7 @@ from crm.core import audit
 from crm.core.extensions import db
 from crm.core.pagination import Page
 from surveys.models import Answer, Response, Survey
+from surveys.responses.describe import ShownAnswer, shown_answer
 
 CHANNELS = ("web", "import")
 
@@ -29,13 +30,20 @@ def responses_query(survey: Survey, *, language: str = "", channel: str = "", st
     return query.order_by(Response.submitted_at.desc(), Response.id.desc())
 
 
-def page_answers(survey: Survey, page: Page, *, actor) -> dict[int, list[Answer]]:
-    """The answers of the responses on `page` (response id -> answers in order); audits the page viewed."""
-    answers: dict[int, list[Answer]] = {}
+def page_answers(survey: Survey, page: Page, *, actor) -> dict[int, list[ShownAnswer]]:
+    """The answers of the responses on `page` (response id -> one shown answer per question answered, in the
+    form's order, as text: surveys.responses.describe); audits the page viewed."""
+    rows: dict[int, dict[int, list[Answer]]] = {}
     ids = [r.id for r in page.items]
     if ids:
         for answer in db.session.scalars(select(Answer).where(Answer.response_id.in_(ids)).order_by(Answer.id)):
-            answers.setdefault(answer.response_id, []).append(answer)
+            rows.setdefault(answer.response_id, {}).setdefault(answer.question_id, []).append(answer)
+    order = {q.id: (q.position, q.id) for q in survey.questions}
+    lang = survey.default_language or "es"
+    answers = {
+        response_id: [shown_answer(items[0].question, items, lang, lang)
+                      for _qid, items in sorted(by_question.items(), key=lambda item: order.get(item[0], (0, 0)))]
+        for response_id, by_question in rows.items()}
     audit.record(actor, "surveys.view_responses", survey, {"page": page.page})
     db.session.commit()
     return answers

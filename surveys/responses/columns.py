@@ -1,0 +1,269 @@
+"""A survey's answers as columns, for the responses export (surveys.responses.export), with no Python per answer.
+
+100,000 responses of eight questions are about 835,000 answers (docs/quality.md "export CSV"):
+
+- `answer_chunks` reads the answers of all exported questions in one pass, `span` answer ids at a time. On
+  SQLite that pass is a scan of the answer table's id range (sequential, far cheaper than an index look-up
+  per answer) unless the survey's answers are sparse in it; then one indexed read per question. Each read is
+  one row of aggregate strings in the same order: codes ((response - first response) x questions + (question
+  - first question)) x 4 + 2 if a choice + 1 if a value), the choice ids and the values of the answers that
+  have one. numpy parses them; a value holding SEP makes that read fall back to plain rows (same result).
+- `Columns` places each answer in its question's column by response, in response id order: the first answer
+  by id wins for a value, every known option of the survey counts for a choice question (names in choice
+  order, joined by spaces per response with an object reduceat).
+- `responses` gives the survey's responses in export order (submitted_at, id) and `local_texts` their local
+  times, vectorised, with the UTC offset looked up once per hour of responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import BigInteger, Connection, String, bindparam, case, cast, func, select
+
+from crm.core.timeutil import to_local
+from surveys.models import Answer, Question, Response
+
+SEP = "\x1e"  # ASCII record separator: between the values of one aggregate string
+DENSE = 4  # SQLite scans the id range when it holds at most DENSE x (responses x questions) answers
+MAX_QUESTION_SPAN = 100_000  # question ids further apart are read one question at a time
+_HOUR = timedelta(hours=1)
+_LAST = np.datetime64(datetime.max - timedelta(days=2), "us")  # local times need a day of room
+Chunk = tuple[np.ndarray, np.ndarray, list[str], int, int]  # codes, choice ids, values, first question, span
+
+
+def _bounds(connection: Connection, question_ids: list[int]) -> tuple[int | None, int | None]:
+    """The lowest and highest answer id of the questions (one index look-up each)."""
+    ends = [select(agg(Answer.id)).where(Answer.question_id == qid).scalar_subquery()
+            for qid in question_ids for agg in (func.min, func.max)]
+    found = [value for value in connection.execute(select(*ends)).one() if value is not None]
+    return (min(found), max(found)) if found else (None, None)
+
+
+def answer_chunks(connection: Connection, question_ids: list[int], keys: np.ndarray, span: int) -> Iterator[Chunk]:
+    """The questions' answers to the responses `keys` (sorted ids), `span` answer ids at a time (Chunk)."""
+    low, high = _bounds(connection, question_ids)
+    if low is None:
+        return
+    sqlite = connection.dialect.name == "sqlite"
+    first, responses = int(keys[0]), int(keys[-1]) - int(keys[0]) + 1
+    together = max(question_ids) - min(question_ids) + 1
+    if responses * 4 >= 2**62:  # codes would not fit in 64 bits: never with real ids
+        raise OverflowError("response ids too far apart for the export")
+    response = Answer.response_id + 0  # "+ 0": SQLite scans the ids, not the index of responses
+    if (together > MAX_QUESTION_SPAN or responses * together * 4 >= 2**62
+            or (sqlite and high - low >= DENSE * len(keys) * len(question_ids))):
+        groups = [(qid, 1) for qid in question_ids]  # one indexed read per question
+        question = Answer.question_id
+    else:  # SQLite: the id range is scanned, not the index of questions
+        groups = [(min(question_ids), together)]
+        question = Answer.question_id + 0 if sqlite else Answer.question_id
+    offset = cast(Answer.response_id, BigInteger) - first
+    code = ((offset * bindparam("together") + (Answer.question_id - bindparam("lowest"))) * 4
+            + case((Answer.choice_id.is_(None), 0), else_=2) + case((Answer.value.is_(None), 0), else_=1))
+    where = (question.between(bindparam("lowest"), bindparam("highest")), response.between(first, int(keys[-1])),
+             Answer.id > bindparam("after"), Answer.id <= bindparam("until"))
+    joined = []
+    for expression, separator in ((code, ","), (Answer.choice_id, ","), (Answer.value, SEP)):
+        aggregate = func.aggregate_strings(expression if sqlite else cast(expression, String), separator)
+        joined.append(aggregate if sqlite else aggregate.aggregate_order_by(Answer.id))
+    strings = select(func.count(), *joined).where(*where)
+    plain = select(code, Answer.choice_id, Answer.value).where(*where).order_by(Answer.id)
+    for after in range(low - 1, high, span):
+        for lowest, together in groups:
+            bounds = {"after": after, "until": after + span, "lowest": lowest, "highest": lowest + together - 1,
+                      "together": together}
+            count, codes, choices, values = connection.execute(strings, bounds).one()
+            if not count:
+                continue
+            parsed = _parsed(count, codes, choices, values)
+            if parsed is None:  # a value holds SEP: the same answers as rows
+                rows = connection.execute(plain, bounds).all()
+                parsed = (np.array([row[0] for row in rows], dtype=np.int64),
+                          np.array([row[1] for row in rows if row[1] is not None], dtype=np.int64),
+                          [row[2] for row in rows if row[2] is not None])
+            yield (*parsed, lowest, together)
+
+
+def _parsed(count: int, codes: str, choices: str | None, values: str | None) -> tuple | None:
+    """(codes, choice ids, values) of one read's aggregate strings, or None when a value holds SEP."""
+    code = np.fromstring(codes, dtype=np.int64, sep=",")
+    split = [] if values is None else values.split(SEP)
+    choice = np.fromstring(choices or "", dtype=np.int64, sep=",")
+    if len(split) != np.count_nonzero(code & 1) or len(choice) != np.count_nonzero(code & 2) or len(code) != count:
+        return None
+    return code, choice, split
+
+
+def _positions(sorted_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(where each of `ids` is in `sorted_ids`, whether it is there at all)."""
+    if not len(sorted_ids):
+        return np.zeros(len(ids), dtype=np.intp), np.zeros(len(ids), dtype=bool)
+    where = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+    return where, sorted_ids[where] == ids
+
+
+class Columns:
+    """One object array of cells per question, in the order of the survey's sorted response ids `keys`."""
+
+    def __init__(self, questions: list[Question], keys: np.ndarray, choices: list[tuple[int, int, str]]):
+        self.selects = [q.type in ("select_one", "select_multiple") for q in questions]
+        self.places = keys - int(keys[0])  # response id - the first one, for each row
+        self.row_of = None  # the row of each place, when that table is small (ids of other surveys between)
+        if self.places[-1] < 8 * len(keys) + 65_536:
+            self.row_of = np.full(int(self.places[-1]) + 1, -1, dtype=np.intp)
+            self.row_of[self.places] = np.arange(len(keys))
+        self.column_of = {q.id: k for k, q in enumerate(questions)}
+        # any option of the survey counts for any of its choice questions (as it always did); no name, no option
+        ranked = sorted((position, name, cid) for cid, position, name in choices if name)
+        self.names = np.array([name for _, name, _ in ranked] or [""], dtype=object)
+        self.choice_ids = np.array(sorted(cid for _, _, cid in ranked), dtype=np.int64)
+        rank = {cid: r for r, (_, _, cid) in enumerate(ranked)}
+        self.rank_of = np.array([rank[int(cid)] for cid in self.choice_ids] or [-1], dtype=np.intp)
+        self.cells = [np.full(len(keys), "", dtype=object) for _ in questions]
+        self.filled = [np.zeros(len(keys), dtype=bool) for _ in questions]
+        self.chosen: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in questions]
+        self.seen: dict[str, str] = {}
+
+    def add(self, codes: np.ndarray, choice_ids: np.ndarray, values: list[str], lowest: int, together: int) -> None:
+        """One Chunk of answer_chunks."""
+        places = codes >> 2
+        if self.row_of is not None:
+            rows = self.row_of[places // together]
+        else:
+            where, known = _positions(self.places, places // together)
+            rows = np.where(known, where, -1)
+        lookup = np.full(together, -1, dtype=np.intp)
+        for qid, k in self.column_of.items():
+            if 0 <= qid - lowest < together:
+                lookup[qid - lowest] = k
+        columns = np.where(rows >= 0, lookup[places % together], -1)
+        has_choice = (codes & 2) != 0
+        ranks = np.full(len(codes), -1, dtype=np.intp)
+        where, named = _positions(self.choice_ids, choice_ids)
+        ranks[has_choice] = np.where(named, self.rank_of[where], -1)
+        texts = np.full(len(codes), "", dtype=object)
+        texts[(codes & 1) != 0] = list(map(self.seen.setdefault, values, values))  # one object per distinct value
+        for k in np.unique(columns[columns >= 0]).tolist():
+            mine = columns == k
+            if self.selects[k]:
+                mine &= ranks >= 0
+                self.chosen[k].append((rows[mine], ranks[mine]))
+                continue
+            answers = np.flatnonzero(mine)
+            at = rows[answers]
+            if len(at) > 1 and not (at[1:] > at[:-1]).all():  # a response answered twice: its first answer
+                answers = answers[np.unique(at, return_index=True)[1]]
+                at = rows[answers]
+            first = ~self.filled[k][at]
+            self.cells[k][at[first]] = texts[answers[first]]
+            self.filled[k][at[first]] = True
+
+    def column(self, k: int) -> np.ndarray:
+        """The question's cells: the stored value, or its options' names in choice order joined by spaces."""
+        if not self.selects[k] or not self.chosen[k]:
+            return self.cells[k]
+        rows = np.concatenate([rows for rows, _ in self.chosen[k]])
+        ranks = np.concatenate([ranks for _, ranks in self.chosen[k]])
+        cells = self.cells[k]
+        if len(rows) and not (rows[1:] > rows[:-1]).all():  # several options for a response
+            order = np.lexsort((ranks, rows))
+            rows, names = rows[order], self.names[ranks[order]]
+            starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+            spaced = np.add(" ", names)
+            spaced[starts] = names[starts]
+            cells[rows[starts]] = np.add.reduceat(spaced, starts)
+        elif len(rows):
+            cells[rows] = self.names[ranks]
+        return cells
+
+
+def responses(connection: Connection, survey_id: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """(the survey's response ids, sorted; where each response in export order (submitted_at, id) is among
+    them, or None when both orders agree; the submission instants, naive UTC datetime64[us], in export order)."""
+    ordered = select(Response.id, Response.submitted_at).where(Response.survey_id == survey_id)
+    result = connection.execute(ordered.order_by(Response.submitted_at, Response.id))
+    try:  # the driver's rows: Row objects cost more than the whole CSV
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    stored = [row[1] for row in rows]
+    if stored and isinstance(stored[0], str):  # SQLite returns the stored text
+        try:
+            instants = np.array(stored, dtype="datetime64[us]")
+        except ValueError:
+            instants = np.array(list(map(datetime.fromisoformat, stored)), dtype="datetime64[us]")
+    else:
+        instants = np.array(stored, dtype="datetime64[us]")
+    if (ids[1:] > ids[:-1]).all():
+        return ids, None, instants
+    keys = np.sort(ids)
+    return keys, np.searchsorted(keys, ids), instants
+
+
+def _offset(at: datetime, tz: ZoneInfo) -> timedelta:
+    """The UTC offset of `tz` at the naive UTC instant `at`."""
+    return at.replace(tzinfo=UTC).astimezone(tz).utcoffset() or timedelta(0)
+
+
+def local_texts(instants: np.ndarray, tz: ZoneInfo) -> list[str]:
+    """crm.core.timeutil.to_local(at, tz).isoformat() for naive UTC datetime64[us] instants.
+
+    For ascending instants the UTC offset is looked up at the start and end of each hour that holds some:
+    when both agree no transition lies between (no time zone changes its offset twice within an hour), so the
+    hour's instants are shifted and formatted by numpy; in an hour with a transition each instant is looked up.
+    """
+    if not len(instants):
+        return []
+    if not (instants[1:] >= instants[:-1]).all() or instants[-1] > _LAST or instants[0] < np.datetime64("0002-01-01"):
+        return [to_local(at, tz).isoformat() for at in instants.tolist()]
+    hours = instants.astype("datetime64[h]")
+    starts = np.flatnonzero(np.concatenate(([True], hours[1:] != hours[:-1])))
+    previous = None
+    hourly, changes, end = [], [], None  # each hour's offset; the hours with a transition
+    for index, hour in enumerate(hours[starts].astype("datetime64[us]").tolist()):
+        begin = end if previous == hour else _offset(hour, tz)
+        previous, end = hour + _HOUR, _offset(hour + _HOUR, tz)
+        hourly.append(begin)
+        if begin != end:
+            changes.append(index)
+    shifts = np.repeat(np.array(hourly, dtype="timedelta64[us]"), np.diff([*starts.tolist(), len(instants)]))
+    for index in changes:  # each instant of those hours by itself
+        start, stop = starts[index], (starts[index + 1] if index + 1 < len(starts) else len(instants))
+        shifts[start:stop] = [_offset(at, tz) for at in instants[start:stop].tolist()]
+    offsets, which = np.unique(shifts, return_inverse=True)
+    return _iso_texts(instants + shifts, [_suffix(offset) for offset in offsets.tolist()], which.ravel())
+
+
+def _iso_texts(local: np.ndarray, suffixes: list[str], which: np.ndarray) -> list[str]:
+    """datetime.isoformat() of naive datetime64[us] instants of years 1-9999, each followed by suffixes[which]:
+    ASCII digits written by columns into one byte table, padding NULs removed, split once."""
+    days, months, years = (local.astype(unit) for unit in ("datetime64[D]", "datetime64[M]", "datetime64[Y]"))
+    micro = (local - days).astype(np.int64)
+    seconds, fraction = np.divmod(micro, 1_000_000)
+    fields = ((0, 4, years.astype(np.int64) + 1970), (5, 2, (months - years).astype(np.int64) + 1),
+              (8, 2, (days - months).astype(np.int64) + 1), (11, 2, seconds // 3600), (14, 2, seconds // 60 % 60),
+              (17, 2, seconds % 60), (20, 6, fraction))
+    width = 27 + max(map(len, suffixes))
+    table = np.zeros((len(local), width), dtype=np.uint8)
+    for column, text in ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, ".")):
+        table[:, column] = ord(text)
+    for start, digits, value in fields:
+        for place in range(digits):
+            table[:, start + digits - 1 - place] = value // 10**place % 10 + 48
+    table[fraction == 0, 19:26] = 0  # no fraction: isoformat leaves out ".000000"
+    ends = np.zeros((len(suffixes), width - 26), dtype=np.uint8)
+    for index, suffix in enumerate(suffixes):
+        ends[index, :len(suffix)] = np.frombuffer(suffix.encode("ascii"), dtype=np.uint8)
+    table[:, 26:-1] = ends[which, :-1]
+    table[:, -1] = ord(SEP)
+    return table.tobytes().replace(b"\0", b"").decode("ascii").split(SEP)[:-1]
+
+
+def _suffix(offset: timedelta) -> str:
+    """The UTC offset as datetime.isoformat writes it ("-06:00", "+05:45", "-07:48:04")."""
+    return datetime(2000, 1, 1, tzinfo=timezone(offset)).isoformat()[19:]
