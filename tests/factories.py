@@ -104,7 +104,8 @@ def make_activity(code: str = "AI2.2", on: date = date(2025, 2, 1), title: str |
 
 
 def make_survey(questions: list[dict] | None = None, **kwargs):
-    """questions: [{"name", "type", "labels", "required", "indicator", "choices": [(name, labels, positive)]}]"""
+    """questions: [{"name", "type", "labels", "required", "indicator", "logic",
+    "choices": [(name, labels, positive[, extra])]}]"""
     from surveys.models import Choice, Question, Survey
 
     code = kwargs.pop("code", None) or f"encuesta_{n()}"
@@ -123,9 +124,11 @@ def make_survey(questions: list[dict] | None = None, **kwargs):
     for position, q in enumerate(questions):
         question = Question(position=position, type=q["type"], name=q.get("name"), labels=q.get("labels", {}),
                             hints=q.get("hints", {}), required=q.get("required", False),
-                            indicator=q.get("indicator", False), list_name=q.get("list_name"))
-        for cpos, (cname, clabels, positive) in enumerate(q.get("choices", [])):
-            question.choices.append(Choice(position=cpos, name=cname, labels=clabels, positive=positive))
+                            indicator=q.get("indicator", False), list_name=q.get("list_name"),
+                            logic=q.get("logic") or {})
+        for cpos, (cname, clabels, positive, *extra) in enumerate(q.get("choices", [])):  # extra: {column: text}
+            question.choices.append(Choice(position=cpos, name=cname, labels=clabels, positive=positive,
+                                           extra=extra[0] if extra else {}))
         survey.questions.append(question)
     db.session.add(survey)
     db.session.commit()

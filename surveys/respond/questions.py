@@ -9,7 +9,8 @@ token) keeps a survey created with the id of a deleted one (SQLite reuses the hi
 meeting the deleted survey's entry.
 
 The cached objects are shared by every request and thread of the worker: nothing may change them (the
-form's render-model built from them is cached too, see `Questions.layouts`).
+form's render-model built from them is cached too, see `Questions.layouts`, and so is the form's logic,
+`Questions.logic`: a surveys.logic.runtime.FormLogic built once per question set).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 
 from crm.core.extensions import db
+from surveys.logic.runtime import FormLogic
 from surveys.models import Choice, Question
 
 CACHE_SIZE = 256  # surveys per worker; an entry is a few kB (labels in two languages, its form layouts)
@@ -34,6 +36,7 @@ class ChoiceSpec:
     id: int
     name: str
     labels: dict
+    extra: dict = field(default_factory=dict)  # the choices sheet's other columns (choice filters read them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,16 +51,26 @@ class QuestionSpec:
     hints: dict
     required: bool
     appearance: str
+    logic: dict = field(default_factory=dict)  # surveys.models.Question.logic (compiled expressions, messages)
     choices: tuple[ChoiceSpec, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Questions(Sequence):
     """One survey's questions at one version: a read-only sequence of QuestionSpec, plus the form layouts
-    built from it (per language), memoised by surveys.respond.form.build_form."""
+    built from it (per language), memoised by surveys.respond.form.build_form, and its logic."""
 
     specs: tuple[QuestionSpec, ...]
     layouts: dict = field(default_factory=dict, repr=False)
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def logic(self) -> FormLogic:
+        """The form's logic (relevance, calculations, constraints, filters), built once per question set."""
+        found = self._memo.get("logic")
+        if found is None:  # two threads may both build it: equal values, either one is kept
+            found = self._memo.setdefault("logic", FormLogic(self.specs))
+        return found
 
     def __getitem__(self, index):
         return self.specs[index]
@@ -73,7 +86,8 @@ class Questions(Sequence):
 def _questions_sql():
     return (
         select(Question.id, Question.position, Question.type, Question.name, Question.labels, Question.hints,
-               Question.required, Question.appearance, Choice.id, Choice.name, Choice.labels)
+               Question.required, Question.appearance, Question.logic, Choice.id, Choice.name, Choice.labels,
+               Choice.extra)
         .outerjoin(Choice, Choice.question_id == Question.id)
         .where(Question.survey_id == bindparam("survey_id"))
         .order_by(Question.position, Question.id, Choice.position, Choice.id)
@@ -84,12 +98,12 @@ def read_questions(survey_id: int) -> Questions:
     """The survey's questions with their choices, in order, in one query (no cache)."""
     rows = db.session.execute(_questions_sql(), {"survey_id": survey_id}).all()
     built: list[tuple[tuple, list[ChoiceSpec]]] = []
-    for qid, position, qtype, name, labels, hints, required, appearance, cid, cname, clabels in rows:
+    for qid, position, qtype, name, labels, hints, required, appearance, logic, cid, cname, clabels, extra in rows:
         if not built or built[-1][0][0] != qid:
-            built.append(((qid, position, qtype, name, labels or {}, hints or {}, bool(required), appearance or ""),
-                          []))
+            built.append(((qid, position, qtype, name, labels or {}, hints or {}, bool(required), appearance or "",
+                           logic or {}), []))
         if cid is not None:
-            built[-1][1].append(ChoiceSpec(id=cid, name=cname, labels=clabels or {}))
+            built[-1][1].append(ChoiceSpec(id=cid, name=cname, labels=clabels or {}, extra=extra or {}))
     return Questions(tuple(QuestionSpec(*values, choices=tuple(choices)) for values, choices in built))
 
 

@@ -44,6 +44,17 @@ from surveys.respond.open_limits import (
     new_browser_id,
     over_limit,
 )
+from surveys.respond.page_logic import (
+    SHOWN_FIELD,
+    START_FIELD,
+    PageLogic,
+    constraint_default,
+    default_values,
+    now_local,
+    page_logic,
+    start_token,
+    started_at,
+)
 from surveys.respond.store import already_stored, clean_submission_key, new_submission_key, store
 from surveys.respond.submission import Target, availability, find_target, mark_opened
 from surveys.values import MAX_TEXT
@@ -123,7 +134,13 @@ def _with_browser_cookie(result, browser: str | None):
     return response
 
 
-def _error_text(item, code: str) -> str:
+def _error_text(item, code: str, own: str | None = None) -> str:
+    if own:  # the form's own required_message / constraint_message in the page's language
+        return own
+    if code == "constraint":
+        return constraint_default()
+    if code == "filtered":
+        return _("Esta opción no corresponde a sus respuestas anteriores; elija otra de la lista.")
     if code == "required":
         if item.type == "select_one":
             return _("Elija una opción.")
@@ -141,17 +158,25 @@ def _error_text(item, code: str) -> str:
 
 
 def _render_form(token: str, form: FormView, *, key: str, values=None, errors=None, expired=False,
-                 offered=None, status: int = 200):
+                 offered=None, status: int = 200, messages=None, added=False, started: str | None = None):
     errors = errors or {}
-    messages = {item.name: _error_text(item, errors[item.question.name])
-                for item in form.questions if item.question.name in errors}
+    messages = messages or {}
+    texts = {item.name: _error_text(item, errors[item.question.name], messages.get(item.question.name))
+             for item in form.questions if item.question.name in errors}
     notice = current_notice()
     short = (notice.short_text_en if form.lang == "en" else "") or notice.short_text
+    now = now_local()
+    if values is None:  # the first render: the questions' defaults
+        values = default_values(form.questions, form.logic, now, form.lang) if form.has_logic else {}
+    page = page_logic(form, values, now) if form.has_logic else PageLogic()
+    if started is None and any(q.type == "start" for q in form.computed):
+        started = start_token(current_app.secret_key, key)
     return render_template(
-        "surveys/public/form.html", form=form, token=token, key=key, values=values or {}, errors=messages,
+        "surveys/public/form.html", form=form, token=token, key=key, values=values, errors=texts,
         expired=expired, lang=form.lang, switch=switch_links(form.lang, offered), notice_short=short,
         notice_short_lang="es" if form.lang == "en" and not notice.short_text_en else None,
-        has_required=any(item.required for item in form.questions),
+        has_required=any(item.required for item in form.questions), page=page, added=added,
+        started=started, shown_field=SHOWN_FIELD, start_field=START_FIELD,
     ), status
 
 
@@ -213,15 +238,22 @@ def submit(token: str):
             return _thanks_redirect(token, lang)
         return _unavailable(target, state, lang)
     view = build_form(target.survey, lang, target.questions)
-    result = validate(view, request.form)
+    keys = _open_link_keys(target, clean_browser_id(request.cookies.get(BROWSER_COOKIE)))
+    signed_start = request.form.get(START_FIELD)
+    started = started_at(current_app.secret_key, key, signed_start) if view.computed else None
+    shown = request.form.get(SHOWN_FIELD)
+    result = validate(view, request.form, started=started, anonymous=bool(target.survey.anonymous),
+                      device=(keys.browser_key or "") if keys is not None else "",
+                      shown=shown if isinstance(shown, str) else None)
     csrf_ok = _csrf_ok()
     if not csrf_ok or not result.ok:
         if _repeated(key, target):  # e.g. the questions changed since the first POST, or the session expired
             return _thanks_redirect(token, lang)
         return _render_form(token, view, key=key or new_submission_key(), values=result.values,
-                            errors=result.errors, expired=not csrf_ok, offered=target.survey.languages,
-                            status=422)
-    keys = _open_link_keys(target, clean_browser_id(request.cookies.get(BROWSER_COOKIE)))
+                            errors=result.errors, messages=result.messages, added=bool(result.added),
+                            expired=not csrf_ok, offered=target.survey.languages,
+                            started=signed_start if started is not None else None,
+                            status=422 if result.errors or not csrf_ok else 200)
     outcome = store(target, result.answers, lang=lang, submission_key=key, keys=keys,
                     limited=limited(target.survey, target.invitation))
     if outcome in ("browser", "address"):  # the open link's limit (surveys.respond.open_limits)

@@ -70,8 +70,28 @@ def respondent_urls(app):
     survey = make_survey(questions=RICH_QUESTIONS, state="open", titles={"es": "Evaluación del taller",
                                                                        "en": "Workshop evaluation"})
     invitation = invite(survey, make_person())
+    with_logic = make_survey(questions=LOGIC_QUESTIONS, state="open")
     return {"personal link": f"/r/{invitation.token}", "open link": f"/r/{survey.open_token}",
-            "english": f"/r/{survey.open_token}?lang=en", "privacy notice": "/aviso-de-privacidad"}
+            "english": f"/r/{survey.open_token}?lang=en", "privacy notice": "/aviso-de-privacidad",
+            "form with logic (and survey-logic.js)": f"/r/{with_logic.open_token}"}
+
+
+def _logic_questions() -> list[dict]:
+    """RICH_QUESTIONS with skip logic, a constraint and a calculation: the page loads survey-logic.js."""
+    from surveys.logic.expressions import compile_expression
+
+    def expr(src: str) -> dict:
+        return {"src": src, "tree": compile_expression(src)}
+
+    logic = {"temas": {"relevant": expr("${calidad} != 'mala'")},
+             "edad": {"constraint": expr(". >= 18 and . < 120"),
+                      "constraint_message": {"es": "Escriba una edad entre 18 y 119.", "en": "Write an age from 18 to 119."}},
+             "horas": {"relevant": expr("${edad} >= 18")}}
+    questions = [{**q, "logic": logic[q["name"]]} if q.get("name") in logic else q for q in RICH_QUESTIONS]
+    return [*questions, {"type": "calculate", "name": "total", "logic": {"calculation": expr("${horas} * 60")}}]
+
+
+LOGIC_QUESTIONS = _logic_questions()
 
 
 def test_first_view_fits_the_budget(client, respondent_urls):
