@@ -15,6 +15,7 @@ from crm.core.extensions import db
 from surveys import services
 from surveys.models import Answer, Question, Survey
 from surveys.models import Response as SurveyResponse
+from surveys.responses.describe import type_label
 from surveys.xlsform.model import MAX_NAME, is_valid_name
 
 MAX_LABEL = 1000
@@ -95,19 +96,31 @@ def preset_choices(kind: str, scale: str = "calificacion") -> list[ChoiceData]:
     return [ChoiceData(name=name, labels=dict(labels), positive=positive) for name, labels, positive in rows]
 
 
+# The types the builder edits; the others (calculations, repeats, metadata, uploads, times, locations...) come
+# from an imported XLSForm and are edited there
+EDITABLE_TYPES = frozenset(k.type for k in KINDS.values())
+XLSFORM_ONLY = "Esta pregunta se edita en el archivo XLSForm"
+
+
+def is_editable(question: Question) -> bool:
+    return question.type in EDITABLE_TYPES
+
+
 def kind_of(question: Question) -> str:
-    """The builder's kind for a stored question (scales and yes/no are single-choice questions)."""
+    """The builder's kind for a stored question of an editable type (scales and yes/no are single-choice
+    questions)."""
     if question.type == "text":
-        return "long_text" if "multiline" in (question.appearance or "") else "short_text"
+        return "long_text" if "multiline" in (question.appearance or "").split() else "short_text"
     if question.type == "begin_group":
         return "section"
     return next(k.key for k in KINDS.values() if k.type == question.type)
 
 
 def kind_label(question: Question) -> str:
-    if question.type == "end_group":
-        return "Fin de sección"
-    return KINDS[kind_of(question)].label
+    """The kind's name in the builder's words (short or long text), else the type's (surveys.responses.describe)."""
+    if question.type in EDITABLE_TYPES:
+        return KINDS[kind_of(question)].label
+    return type_label(question.type)
 
 
 # --------------------------------------------------------------------------- plain data in
@@ -224,18 +237,6 @@ def renumber(survey: Survey) -> list[Question]:
     for index, question in enumerate(ordered):
         question.position = index
     return ordered
-
-
-def balanced_groups(questions: list[Question]) -> bool:
-    depth = 0
-    for question in questions:
-        if question.type == "begin_group":
-            depth += 1
-        elif question.type == "end_group":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0
 
 
 def commit_change(survey: Survey, action: str, details: dict, actor) -> None:

@@ -100,7 +100,7 @@ class QuestionForm(FlaskForm):
     hint_es = TextAreaField("Ayuda en español", validators=[Optional(), Length(max=1000)],
                             description="Opcional: una aclaración que aparece bajo la pregunta.")
     hint_en = TextAreaField("Ayuda en inglés", validators=[Optional(), Length(max=1000)])
-    name = StringField("Código de la pregunta", validators=[Optional(), Length(max=81)],
+    name = StringField("Código de la pregunta", validators=[Optional(), Length(max=255)],
                        description="Nombre de la columna en las exportaciones. Vacío: se genera del texto.")
     required = BooleanField("Respuesta obligatoria")
     indicator = BooleanField("Pregunta del indicador de satisfacción",

@@ -7,6 +7,9 @@ They own the transaction and raise BuilderError (a Spanish message for the user)
 The rule that protects stored answers: once a question has answers its type and code cannot change and it
 cannot be deleted, and an answered option cannot be deleted or renamed; labels, hints, the required and
 indicator flags and the positive marks can always be corrected, and new questions can always be added.
+
+The rules that protect a form's XLSForm logic are in surveys.builder.safety: the builder keeps every
+expression, message and parameter as imported, and only edits the types it offers (base.EDITABLE_TYPES).
 """
 
 from __future__ import annotations
@@ -18,21 +21,34 @@ from surveys.builder.base import (
     MAX_CHOICE_LABEL,
     MAX_LABEL,
     SELECT_TYPES,
+    XLSFORM_ONLY,
     BuilderError,
     ChoiceData,
     Kind,
     QuestionData,
     answered_choice_ids,
-    balanced_groups,
     clean_text,
     clean_texts,
     commit_change,
     is_answered,
+    is_editable,
     name_from,
     name_problem,
     preset_choices,
     renumber,
     unique_name,
+)
+from surveys.builder.safety import (
+    CLOSERS,
+    OPENERS,
+    label_refs,
+    refuse_choice_change,
+    refuse_if_used,
+    refuse_move,
+    refuse_retype_with_logic,
+    refuse_section_with_condition,
+    well_formed,
+    with_label_refs,
 )
 from surveys.models import Choice, Question, Survey
 from surveys.xlsform.model import MAX_NAME
@@ -93,6 +109,8 @@ def _checked(survey: Survey, data: QuestionData) -> tuple[Kind, dict, dict, list
 
 def _question_name(survey: Survey, data: QuestionData, kind: Kind, labels: dict, question: Question | None) -> str:
     taken = {q.name for q in survey.questions if q.name and q is not question}
+    if question is not None and question.name and data.name == question.name:
+        return question.name  # kept as imported (a name reused in another group is stored as its path)
     name = clean_text(data.name, MAX_NAME + 1)
     if not name:
         if question is not None and question.name:
@@ -111,13 +129,15 @@ def add_question(survey: Survey, data: QuestionData, *, actor=None) -> Question:
     """A new question at the end of the survey (a section adds its opening and its closing)."""
     kind, labels, hints, choices = _checked(survey, data)
     name = _question_name(survey, data, kind, labels, None)
+    refs = label_refs(survey, None, labels, hints)
     ordered = renumber(survey)
     position = len(ordered)
     structural = kind.type in ("note", "begin_group")
     question = Question(position=position, type=kind.type, name=name,
                         list_name=name if kind.type in SELECT_TYPES else None, labels=labels, hints=hints,
                         required=bool(data.required) and not structural,
-                        indicator=bool(data.indicator) and kind.type == "select_one", appearance=kind.appearance)
+                        indicator=bool(data.indicator) and kind.type == "select_one", appearance=kind.appearance,
+                        logic=with_label_refs({}, refs))
     for cpos, choice in enumerate(choices):
         question.choices.append(Choice(position=cpos, name=choice.name, labels=choice.labels,
                                        positive=choice.positive))
@@ -134,9 +154,13 @@ def update_question(question: Question, data: QuestionData, *, actor=None) -> Qu
     survey = question.survey
     if question.type == "end_group":
         raise BuilderError("El fin de una sección no se edita: edite la sección.")
+    if not is_editable(question):
+        raise BuilderError(f"{XLSFORM_ONLY}: vuelva a importar el formulario con el cambio.")
     kind, labels, hints, choices = _checked(survey, data)
     answered = is_answered(question)
     if kind.type != question.type:
+        refuse_retype_with_logic(question)
+        refuse_if_used(survey, question, "retype")
         if answered:
             raise BuilderError("Esta pregunta ya tiene respuestas: no puede cambiar su tipo, porque las respuestas "
                                "guardadas dejarían de tener sentido. Puede corregir sus textos o añadir una "
@@ -147,17 +171,25 @@ def update_question(question: Question, data: QuestionData, *, actor=None) -> Qu
     if name != question.name and answered:
         raise BuilderError("Esta pregunta ya tiene respuestas: su código no puede cambiar (las exportaciones e "
                            "importaciones de respuestas lo usan).")
+    if name != question.name:
+        refuse_if_used(survey, question, "rename")
+    labels, hints = _keep_other(question.labels, labels), _keep_other(question.hints, hints)
+    refs = label_refs(survey, question, labels, hints)
     if kind.type in SELECT_TYPES:
+        refuse_choice_change(survey, question, {c.id: c.name for c in choices if c.id is not None})
         _apply_choices(question, choices, answered)
     else:
         question.choices.clear()
-    question.type, question.name = kind.type, name
     question.list_name = (question.list_name or name) if kind.type in SELECT_TYPES else None
-    question.labels, question.hints = _keep_other(question.labels, labels), _keep_other(question.hints, hints)
+    retyped = kind.type != question.type
+    question.type, question.name = kind.type, name
+    question.labels, question.hints = labels, hints
     structural = kind.type in ("note", "begin_group")
-    question.required = bool(data.required) and not structural
+    if not (question.logic or {}).get("required"):  # «required if …» comes from the XLSForm and is kept
+        question.required = bool(data.required) and not structural
     question.indicator = bool(data.indicator) and kind.type == "select_one"
-    question.appearance = kind.appearance
+    question.appearance = kind.appearance if retyped else _appearance(question.appearance, kind.appearance)
+    question.logic = with_label_refs(question.logic, refs)
     db.session.flush()
     commit_change(survey, "surveys.question_edit", {"question": name}, actor)
     return question
@@ -198,6 +230,14 @@ def _apply_choices(question: Question, rows: list[ChoiceData], answered: bool) -
                                            positive=row.positive))
 
 
+def _appearance(stored: str | None, builder: str) -> str:
+    """The imported appearance kept (minimal, likert, field-list...), with the builder's multiline on or off."""
+    tokens = [t for t in (stored or "").split() if t != "multiline"]
+    if builder:
+        tokens.append(builder)
+    return " ".join(tokens)[:80]
+
+
 def _keep_other(stored: dict | None, edited: dict[str, str]) -> dict[str, str]:
     """The edited texts, plus those in languages the builder does not edit (from an imported XLSForm)."""
     kept = {lang: text for lang, text in (stored or {}).items() if lang not in BUILDER_LANGUAGES and text}
@@ -221,6 +261,10 @@ def delete_question(question: Question, *, actor=None) -> None:
     survey = question.survey
     if question.type == "end_group":
         raise BuilderError("Para quitar una sección, elimine la sección (sus preguntas se conservan).")
+    if not is_editable(question):
+        raise BuilderError(f"{XLSFORM_ONLY}: vuelva a importar el formulario sin ella.")
+    refuse_if_used(survey, question, "delete")
+    refuse_section_with_condition(question)
     if is_answered(question):
         raise BuilderError("Esta pregunta ya tiene respuestas: no se puede eliminar, porque se perderían las "
                            "respuestas guardadas. Puede corregir sus textos.")
@@ -244,22 +288,24 @@ def move_question(question: Question, direction: str, *, actor=None) -> None:
     other = index - 1 if direction == "up" else index + 1
     if direction not in ("up", "down") or not 0 <= other < len(ordered):
         return
+    before = list(ordered)
     ordered[index], ordered[other] = ordered[other], ordered[index]
-    if not balanced_groups(ordered):
-        raise BuilderError("Ese movimiento dejaría una sección sin abrir o sin cerrar.")
+    if not well_formed(ordered):
+        raise BuilderError("Ese movimiento dejaría una sección o un grupo repetible sin abrir o sin cerrar.")
+    refuse_move(before, ordered)
     for position, item in enumerate(ordered):
         item.position = position
     commit_change(survey, "surveys.question_move", {"question": question.name, "direction": direction}, actor)
 
 
 def section_titles(survey: Survey) -> dict[int, str]:
-    """For each end_group question id, the title of the section it closes."""
+    """For each end_group (and end_repeat) question id, the title of the section (or repeat) it closes."""
     titles: dict[int, str] = {}
     stack: list[Question] = []
     for question in sorted(survey.questions, key=lambda q: (q.position, q.id or 0)):
-        if question.type == "begin_group":
+        if question.type in OPENERS:
             stack.append(question)
-        elif question.type == "end_group" and stack:
+        elif question.type in CLOSERS and stack:
             titles[question.id] = stack.pop().label("es")
     return titles
 
@@ -269,9 +315,9 @@ def depths(survey: Survey) -> dict[int, int]:
     result: dict[int, int] = {}
     depth = 0
     for question in sorted(survey.questions, key=lambda q: (q.position, q.id or 0)):
-        if question.type == "end_group":
+        if question.type in CLOSERS:
             depth = max(depth - 1, 0)
         result[question.id] = depth
-        if question.type == "begin_group":
+        if question.type in OPENERS:
             depth += 1
     return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
+
 from crm.core.extensions import db
 from crm.core.timeutil import to_local, to_utc_naive
 from crm.events.models import Activity, ObservationProgram
@@ -133,10 +135,10 @@ def duplicate(survey: Survey, *, actor=None) -> Survey:
     for position, q in enumerate(sorted(survey.questions, key=lambda q: (q.position, q.id))):
         question = Question(position=position, type=q.type, name=q.name, list_name=q.list_name,
                             labels=dict(q.labels or {}), hints=dict(q.hints or {}), required=q.required,
-                            indicator=q.indicator, appearance=q.appearance or "")
+                            indicator=q.indicator, appearance=q.appearance or "", logic=deepcopy(q.logic or {}))
         for cpos, c in enumerate(q.choices):
             question.choices.append(Choice(position=cpos, name=c.name, labels=dict(c.labels or {}),
-                                           positive=c.positive))
+                                           positive=c.positive, extra=dict(c.extra or {})))
         copy.questions.append(question)
     db.session.add(copy)
     db.session.flush()

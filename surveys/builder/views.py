@@ -17,6 +17,7 @@ from surveys.builder.base import (
     KINDS,
     SCALES,
     SELECT_TYPES,
+    XLSFORM_ONLY,
     BuilderError,
     ChoiceData,
     QuestionData,
@@ -25,6 +26,7 @@ from surveys.builder.base import (
     answered_question_ids,
     has_responses,
     is_answered,
+    is_editable,
     kind_label,
     kind_of,
     preset_choices,
@@ -42,6 +44,7 @@ from surveys.builder.settings import create_blank, duplicate, settings_of, updat
 from surveys.builder.templates import TEMPLATES, create_from_template
 from surveys.models import Question, Survey
 from surveys.respond.form import build_form
+from surveys.responses.describe import logic_lines, referenced_names
 
 BLANK_ROWS = 3
 
@@ -162,7 +165,9 @@ def builder_questions(survey_id: int):
     return render_template("surveys/builder/questions.html", survey=survey, questions=questions,
                            answered=answered_question_ids(survey), responses=has_responses(survey),
                            depths=depths(survey), section_titles=section_titles(survey),
-                           kinds=KINDS, kind_label=kind_label, states=services.STATES, confirm=ConfirmForm())
+                           kinds=KINDS, kind_label=kind_label, states=services.STATES, confirm=ConfirmForm(),
+                           logic_lines=logic_lines, is_editable=is_editable, xlsform_only=XLSFORM_ONLY,
+                           used_names=set().union(*(referenced_names(q) - {q.name} for q in questions)))
 
 
 def _question_data(form: QuestionForm, kind: str) -> QuestionData:
@@ -199,7 +204,9 @@ def _render_question(survey: Survey, form: QuestionForm, question: Question | No
         form.kind.choices = [(key, label) for key, label in form.kind.choices if key != "section"]
     return render_template("surveys/builder/question.html", survey=survey, form=form, question=question, kind=kind,
                            kinds=KINDS, is_select=is_select, answered=answered, used_choices=used,
-                           responses=has_responses(survey), scales=SCALES), status
+                           responses=has_responses(survey), scales=SCALES,
+                           logic=logic_lines(question) if question is not None else [],
+                           required_if=question is not None and bool((question.logic or {}).get("required"))), status
 
 
 def _handle_question(survey: Survey, form: QuestionForm, question: Question | None):
@@ -249,8 +256,13 @@ def builder_question_new(survey_id: int):
 def builder_question_edit(survey_id: int, question_id: int):
     survey = _survey(survey_id)
     question = _question(survey, question_id)
-    if question.type == "end_group":
+    if question.type in ("end_group", "end_repeat"):
         abort(404)
+    if not is_editable(question):  # from an imported XLSForm: shown, not edited
+        status = 409 if request.method == "POST" else 200
+        return render_template("surveys/builder/question_readonly.html", survey=survey, question=question,
+                               kind_label=kind_label(question), logic=logic_lines(question),
+                               xlsform_only=XLSFORM_ONLY, refused=request.method == "POST"), status
     if request.method == "POST":
         return _handle_question(survey, QuestionForm(), question)
     labels, hints = question.labels or {}, question.hints or {}
