@@ -53,6 +53,10 @@ class Config:
 
     # Uploads.
     MAX_CONTENT_LENGTH = int(os.environ.get("CRM_MAX_UPLOAD_MB") or 20) * 1024 * 1024
+    # Files answering image/audio/video/file questions (surveys/uploads): kept in CRM_UPLOAD_DIR (empty: the
+    # instance folder's survey_files/), each at most CRM_UPLOAD_MAX_MB. Back this folder up with the database.
+    CRM_UPLOAD_DIR = os.environ.get("CRM_UPLOAD_DIR") or ""
+    CRM_UPLOAD_MAX_MB = int(os.environ.get("CRM_UPLOAD_MAX_MB") or 10)
 
     # Background tasks (Huey, crm/core/tasks.py): long imports run outside the request.
     # CRM_TASKS_URL: empty -> a SQLite file in the instance folder (tasks.db); "sqlite:////path/file.db";

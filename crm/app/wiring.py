@@ -44,6 +44,7 @@ def register_blueprints(app: Flask) -> None:
     import surveys.invitations.views  # noqa: F401
     import surveys.manage.views  # noqa: F401
     import surveys.respond.views  # noqa: F401
+    import surveys.uploads.views  # noqa: F401
     from crm.app.views.home import bp as main_bp
     from crm.auth.views.account import bp as auth_bp
     from crm.auth.views.admin import bp as admin_bp
