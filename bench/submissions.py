@@ -48,6 +48,7 @@ from contextlib import ExitStack
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+from bench import logic_form
 from bench.common import (
     ROOT,
     VENV_BIN,
@@ -77,6 +78,7 @@ ANSWERS = [("q_satisfaccion", "buena"), ("q_organizacion", "si"), ("q_recomendar
            ("q_temas", "participacion"), ("q_temas", "inclusion"), ("q_edad", "34"), ("q_horas", "2.5"),
            ("q_fecha_asistencia", "2025-06-01"), ("q_comentario", "Todo muy bien organizado, gracias.")]
 ANSWER_ROWS = 9  # one per answer above (the select_multiple stores one row per chosen option)
+FORM = "plain"  # or "logic": bench.logic_form's 40 questions with skip logic, constraints, filters, calculations
 
 LUA = """
 local counter = 0
@@ -167,10 +169,30 @@ def floor_app():
 # --- setup -------------------------------------------------------------------------------------------
 
 
-def create_survey(url: str) -> int:
+def create_logic_survey(url: str, folder: Path) -> int:
+    """The 40-question logic-heavy form of bench.logic_form, read from its workbook as an import would."""
+    from crm.core.extensions import db
+    from surveys.services import create_survey as store_definition
+    from surveys.xlsform.reader import read_xlsform
+
+    app = make_app(url)
+    with app.app_context():
+        definition = read_xlsform(logic_form.write_workbook(folder / "logic_form.xlsx")).definition
+        survey = store_definition(definition, year=2025)
+        survey.open_token, survey.state, survey.open_link_limited = TOKEN, "open", False
+        db.session.commit()
+        survey_id = survey.id
+        db.session.remove()
+        db.engine.dispose()
+    return survey_id
+
+
+def create_survey(url: str, folder: Path | None = None) -> int:
     from crm.core.extensions import db
     from surveys.models import Choice, Question, Survey
 
+    if FORM == "logic":
+        return create_logic_survey(url, folder)
     app = make_app(url)
     with app.app_context():
         survey = Survey(code="bench_submissions", form_id="bench_submissions", title="Jornada de observación",
@@ -316,7 +338,7 @@ def measure(app_spec: str, env: dict, url: str, seconds: int, warmup: int, folde
 
 def bench_database(kind: str, url: str, seconds: int, warmup: int, folder: Path, runs: int = 1,
                    platform_env: dict | None = None) -> dict:
-    survey_id = create_survey(url)
+    survey_id = create_survey(url, folder)
     base_env = {k: v for k, v in os.environ.items()
                 if not k.startswith(("DATABASE_URL", "TEST_DATABASE_URL", "RATELIMIT_STORAGE_URI"))}
     env = base_env | {"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "CRM_INSTANCE_PATH": str(folder),
@@ -354,9 +376,9 @@ def bench_database(kind: str, url: str, seconds: int, warmup: int, folder: Path,
     answers_missing = sum(s["stored"] * ANSWER_ROWS - s["answers"] for s in platform)
     platform_lost, floor_lost = sum(s["lost"] for s in platform), sum(s["lost"] for s in floor)
     return result(
-        f"submissions_{kind}", med("platform", "rps"), med("floor", "rps"), "req/s", higher_is_better=True,
+        f"submissions_{kind}" if FORM == "plain" else f"submissions_{FORM}_{kind}", med("platform", "rps"), med("floor", "rps"), "req/s", higher_is_better=True,
         seconds=seconds, runs=runs, connections=CONNECTIONS, workers=WORKERS, server="gunicorn.conf.py",
-        connection_per_request=not KEEP_ALIVE,
+        connection_per_request=not KEEP_ALIVE, form=FORM,
         platform_p50_ms=round(med("platform", "p50_us") / 1000, 2),
         platform_p99_ms=round(med("platform", "p99_us") / 1000, 2),
         floor_p50_ms=round(med("floor", "p50_us") / 1000, 2), floor_p99_ms=round(med("floor", "p99_us") / 1000, 2),
@@ -387,9 +409,14 @@ def main(argv: list[str] | None = None) -> int:
                              "(e.g. RATELIMIT_ENABLED=0); the result then records it")
     parser.add_argument("--keep-alive", action="store_true",
                         help="50 kept-alive connections posting over and over (default: a connection per POST)")
+    parser.add_argument("--form", choices=("plain", "logic"), default="plain",
+                        help="plain: eight questions without logic; logic: bench.logic_form's 40 questions")
     args = parser.parse_args(argv)
-    global KEEP_ALIVE
+    global KEEP_ALIVE, FORM, ANSWERS, ANSWER_ROWS
     KEEP_ALIVE = args.keep_alive
+    FORM = args.form
+    if FORM == "logic":
+        ANSWERS, ANSWER_ROWS = logic_form.ANSWERS, logic_form.ANSWER_ROWS
     platform_env = dict(item.split("=", 1) for item in args.platform_env)
     seconds = args.seconds or (5 if args.quick else 30)
     warmup = 1 if args.quick else 3
