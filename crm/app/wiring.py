@@ -12,10 +12,13 @@ def connect_domains() -> None:
     from crm.contacts import references
     from crm.events import person_refs as event_refs
     from surveys import person_refs as survey_refs
+    from surveys.uploads import person_refs as upload_refs
 
-    # person references (merge, erase, access export, person page), in the order of the access export's keys
+    # person references (merge, erase, access export, person page), in the order of the access export's keys;
+    # the files a person sent before the surveys' own, which unlinks their responses
     references.register(event_refs.ATTENDANCE)
     references.register(event_refs.OBSERVATION_PROGRAMS)
+    references.register(upload_refs.SURVEY_FILES)
     references.register(survey_refs.SURVEYS)
 
     from crm.events import links as event_links
