@@ -124,6 +124,8 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "es"
     BABEL_DEFAULT_TIMEZONE = "UTC"
+    # in days: answers a personal link saved to continue later and never sent (surveys.respond.drafts)
+    CRM_RETAIN_DRAFTS_DAYS = os.environ.get("CRM_RETAIN_DRAFTS_DAYS", "30")
 
     # Legal texts live in data (crm/contacts privacy notices), not in code; these
     # are the configurable facts around them.

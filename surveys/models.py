@@ -225,3 +225,17 @@ class Answer(db.Model):
     response: Mapped[Response] = relationship(back_populates="answers")
     question: Mapped[Question] = relationship()
     choice: Mapped[Choice | None] = relationship()
+
+
+class ResponseDraft(db.Model):
+    """A personal link's partly answered form, saved to continue later (surveys.respond.drafts): the posted values
+    per form field, unchecked. Deleted when the response is stored, with its invitation, when the person is
+    anonymised, and after CRM_RETAIN_DRAFTS_DAYS (crm.operations.retention, kind `borradores`)."""
+
+    __tablename__ = "response_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"), unique=True)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)  # {field name: text or list of chosen values}
+    language: Mapped[str] = mapped_column(String(8), default="es")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -9,7 +9,7 @@ from crm.contacts.models import Person
 from crm.contacts.references import PageSection, Participation, PersonReference
 from crm.core.extensions import db
 from crm.core.timeutil import local_text
-from surveys.models import Answer, Invitation, Question, Response
+from surveys.models import Answer, Invitation, Question, Response, ResponseDraft, Survey
 
 
 def _merge(survivor_id: int, other_id: int) -> None:
@@ -19,7 +19,10 @@ def _merge(survivor_id: int, other_id: int) -> None:
 
 
 def _erase(person_id: int) -> None:
-    """Responses stay for the aggregates, linked to no one; invitations (a token for a person) go."""
+    """Responses stay for the aggregates, linked to no one; invitations (a token for a person) go, and with them
+    the answers saved to continue later (also removed by the foreign key's ON DELETE CASCADE)."""
+    invited = select(Invitation.id).where(Invitation.person_id == person_id)
+    db.session.execute(delete(ResponseDraft).where(ResponseDraft.invitation_id.in_(invited)))
     db.session.execute(update(Response).where(Response.person_id == person_id)
                        .values(person_id=None, invitation_id=None))
     db.session.execute(delete(Invitation).where(Invitation.person_id == person_id))
@@ -34,7 +37,12 @@ def _export(person: Person) -> dict:
                                      .where(Answer.response_id == response.id)).all()
         responses.append({"survey": response.survey.title, "submitted_at": response.submitted_at.isoformat(),
                           "answers": [{"question": q, "value": v, "choice_id": c} for q, v, c in answers]})
-    return {"invitations": invitations, "responses": responses}
+    drafts = [{"survey": survey, "saved_at": saved_at.isoformat(), "answers": answers}
+              for survey, saved_at, answers in db.session.execute(
+                  select(Survey.title, ResponseDraft.updated_at, ResponseDraft.answers)
+                  .join(Invitation, Invitation.id == ResponseDraft.invitation_id)
+                  .join(Survey, Survey.id == Invitation.survey_id).where(Invitation.person_id == person.id))]
+    return {"invitations": invitations, "responses": responses, "saved_unsent": drafts}
 
 
 def _page(person: Person) -> Participation:

@@ -125,7 +125,7 @@ def make_survey(questions: list[dict] | None = None, **kwargs):
         question = Question(position=position, type=q["type"], name=q.get("name"), labels=q.get("labels", {}),
                             hints=q.get("hints", {}), required=q.get("required", False),
                             indicator=q.get("indicator", False), list_name=q.get("list_name"),
-                            logic=q.get("logic") or {})
+                            logic=q.get("logic") or {}, appearance=q.get("appearance") or "")
         for cpos, (cname, clabels, positive, *extra) in enumerate(q.get("choices", [])):  # extra: {column: text}
             question.choices.append(Choice(position=cpos, name=cname, labels=clabels, positive=positive,
                                            extra=extra[0] if extra else {}))

@@ -12,6 +12,7 @@ Per kind, a period in months in the configuration (empty or 0: kept for good), c
 | `ex_integrantes` | CRM_RETAIN_FORMER_MEMBERS_MONTHS | people whose every membership is withdrawn (`baja`) since longer than the period are anonymised, as an ARCO cancellation does |
 | `sin_confirmar` | CRM_RETAIN_UNCONFIRMED_MONTHS | people who signed up on the public form and never opened the confirmation link (every membership an unconfirmed application) are anonymised |
 | `huellas` | CRM_RETAIN_RESPONSE_KEYS_MONTHS | the keyed hashes of address and browser kept with open-link responses (for the limits and the burst review) cleared |
+| `borradores` | CRM_RETAIN_DRAFTS_DAYS (in days) | answers a personal link saved to continue later and never sent (surveys.respond.drafts) deleted, counted from their last save |
 
 A run first makes its plan (the ids per kind), then, unless it is a dry run, applies exactly that plan, so
 a dry run followed by a run at the same moment lists the same records. Every run (dry or not) is in the
@@ -40,7 +41,7 @@ from crm.core.extensions import db
 from crm.core.schedule import daily_task
 from crm.core.timeutil import utcnow
 from crm.events.models import Activity, Attendance, ObservationProgram, Participant
-from surveys.models import Invitation, Response, Survey
+from surveys.models import Invitation, Response, ResponseDraft, Survey
 
 KINDS = {  # kind -> (setting, the notice fact that states the same period)
     "auditoria": ("CRM_RETAIN_AUDIT_MONTHS", "conservacion_auditoria_meses"),
@@ -50,7 +51,9 @@ KINDS = {  # kind -> (setting, the notice fact that states the same period)
     "ex_integrantes": ("CRM_RETAIN_FORMER_MEMBERS_MONTHS", "conservacion_ex_integrantes_meses"),
     "huellas": ("CRM_RETAIN_RESPONSE_KEYS_MONTHS", "conservacion_huellas_meses"),
     "sin_confirmar": ("CRM_RETAIN_UNCONFIRMED_MONTHS", "conservacion_sin_confirmar_meses"),
+    "borradores": ("CRM_RETAIN_DRAFTS_DAYS", "conservacion_borradores_dias"),
 }
+IN_DAYS = frozenset({"borradores"})  # kinds whose period is in days (the others: months)
 RUN_ACTIONS = ("retention.apply", "retention.dry_run")
 ACTOR = "conservación de datos"
 log = logging.getLogger(__name__)
@@ -67,7 +70,7 @@ class Plan:
 
 
 def periods(config=None) -> dict[str, int | None]:
-    """The configured period per kind, in months (None: kept for good)."""
+    """The configured period per kind, in months (days for IN_DAYS; None: kept for good)."""
     config = config if config is not None else current_app.config
     result = {}
     for kind, (setting, _fact) in KINDS.items():
@@ -93,8 +96,8 @@ def mismatches(config=None) -> list[str]:
             for kind in KINDS if stated[kind] != configured[kind]]
 
 
-def _cutoff(now: datetime, months: int) -> datetime:
-    return now - timedelta(days=round(months * 365.25 / 12))
+def _cutoff(now: datetime, months: int, kind: str = "") -> datetime:
+    return now - timedelta(days=months if kind in IN_DAYS else round(months * 365.25 / 12))
 
 
 def plan(now: datetime | None = None) -> Plan:
@@ -103,7 +106,7 @@ def plan(now: datetime | None = None) -> Plan:
     result = Plan(at=now, periods=periods())
     for kind, months in result.periods.items():
         result.ids[kind] = [] if months is None else list(db.session.scalars(
-            _QUERIES[kind](_cutoff(now, months), now).order_by(None).order_by(_ORDER[kind])))
+            _QUERIES[kind](_cutoff(now, months, kind), now).order_by(None).order_by(_ORDER[kind])))
     return result
 
 
@@ -125,6 +128,10 @@ def _invitations_query(cutoff, now):
     closed = or_(Survey.state == "closed", and_(Survey.closes_at.is_not(None), Survey.closes_at < now))
     return select(Invitation.id).join(Survey, Survey.id == Invitation.survey_id).where(
         Invitation.created_at < cutoff, closed)
+
+
+def _drafts_query(cutoff, _now):
+    return select(ResponseDraft.id).where(ResponseDraft.updated_at < cutoff)
 
 
 def _consents_query(cutoff, _now):
@@ -168,9 +175,10 @@ def _unconfirmed_query(cutoff, _now):
 
 _QUERIES = {"auditoria": _audit_query, "respuestas": _responses_query, "invitaciones": _invitations_query,
             "consentimientos": _consents_query, "ex_integrantes": _former_members_query, "huellas": _keys_query,
-            "sin_confirmar": _unconfirmed_query}
+            "sin_confirmar": _unconfirmed_query, "borradores": _drafts_query}
 _ORDER = {"auditoria": AuditEntry.id, "respuestas": Response.id, "invitaciones": Invitation.id,
-          "consentimientos": Consent.id, "ex_integrantes": Person.id, "huellas": Response.id, "sin_confirmar": Person.id}
+          "consentimientos": Consent.id, "ex_integrantes": Person.id, "huellas": Response.id, "sin_confirmar": Person.id,
+          "borradores": ResponseDraft.id}
 CHUNK = 500
 
 
@@ -202,6 +210,9 @@ def apply(*, dry_run: bool, actor=None, now: datetime | None = None) -> Plan:
         db.session.execute(update(Response).where(Response.invitation_id.in_(ids)).values(invitation_id=None)
                            .execution_options(synchronize_session=False))
         db.session.execute(delete(Invitation).where(Invitation.id.in_(ids))
+                           .execution_options(synchronize_session=False))
+    for ids in _chunks(result.ids["borradores"]):
+        db.session.execute(delete(ResponseDraft).where(ResponseDraft.id.in_(ids))
                            .execution_options(synchronize_session=False))
     for ids in _chunks(result.ids["consentimientos"]):
         db.session.execute(delete(Consent).where(Consent.id.in_(ids)).execution_options(synchronize_session=False))

@@ -21,10 +21,10 @@ def apply_command(dry_run: bool, all_ids: bool) -> None:
     result = retention.apply(dry_run=dry_run)
     verb = {"auditoria": "eliminar", "respuestas": "anonimizar", "invitaciones": "eliminar",
             "consentimientos": "eliminar", "ex_integrantes": "anonimizar", "huellas": "eliminar",
-            "sin_confirmar": "anonimizar"}
+            "sin_confirmar": "anonimizar", "borradores": "eliminar"}
     for kind, ids in result.ids.items():
         months = result.periods[kind]
-        period = f"{months} meses" if months else "sin plazo"
+        period = f"{months} {'días' if kind in retention.IN_DAYS else 'meses'}" if months else "sin plazo"
         action = ("se " + ("eliminarían" if verb[kind] == "eliminar" else "anonimizarían")) if dry_run else (
             "eliminados" if verb[kind] == "eliminar" else "anonimizados")
         limit = None if all_ids else 50

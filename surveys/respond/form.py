@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from surveys.logic.runtime import OPENERS, SELECTS, FormLogic
-from surveys.models import CALCULATED
+from surveys.models import CALCULATED, UPLOADS
 from surveys.respond.page_logic import (
     NOT_RENDERED,
     added_questions,
@@ -31,6 +31,8 @@ from surveys.respond.page_logic import (
     text,
 )
 from surveys.respond.questions import Questions, QuestionSpec, load_questions
+from surveys.respond.widgets import MULTI_FIELD, answer_value
+from surveys.uploads.web import upload_rows
 from surveys.values import MAX_TEXT, AnswerError, parse_answer
 
 FIELD_PREFIX = "q_"  # form field names are q_<question name>: they cannot clash with the form's own fields
@@ -81,6 +83,7 @@ class Section:
     number: int = 0  # position among the top-level sections (progress), 0 for nested ones
     items: list[Item | Section] = field(default_factory=list)
     name: str = ""  # the group's name (its relevance hides the whole section)
+    appearance: str = ""  # the group's XLSForm appearance (field-list: a page, table-list: a grid)
     templated: bool = False  # its title or hint holds ${ref}
 
     kind = "section"
@@ -134,7 +137,7 @@ def build_form(survey, lang: str, questions: Sequence[QuestionSpec] | None = Non
         layout = _layout(questions, lang, default)
         logic = FormLogic(questions)
     items, answerable, top_sections, computed, templated = layout
-    has_logic = logic.has_logic or bool(templated)
+    has_logic = logic.has_logic or bool(templated) or bool(logic.repeats)  # repeats: the scripts add instances
     data = ""
     if has_logic and isinstance(questions, Questions):
         data = questions.layouts.get(("logic", lang, default))
@@ -166,7 +169,7 @@ def _layout(questions: Sequence[QuestionSpec], lang: str, default: str) -> tuple
             title, title_lang = _text(question.labels, lang, default)
             section = Section(id=f"s{question.position}", title=title, title_lang=title_lang,
                               hint=_text(question.hints, lang, default)[0], level=min(2 + len(stack), 6),
-                              name=question.name or "")
+                              name=question.name or "", appearance=question.appearance or "")
             section.templated = "${" in section.title + section.hint
             if section.templated:
                 templated.append((section.id, section.title, section.hint))
@@ -235,7 +238,7 @@ def posted_values(form: FormView, data) -> dict[str, Any]:
     """What the respondent sent, per field, to show it again (`data` is a MultiDict-like mapping)."""
     values: dict[str, Any] = {}
     for item in form.questions:
-        if item.type == "select_multiple":
+        if item.type == "select_multiple" or item.type in MULTI_FIELD:  # MULTI_FIELD: several inputs, in order
             values[item.name] = [v for v in data.getlist(item.name) if isinstance(v, str)]
         else:
             raw = data.get(item.name)
@@ -244,13 +247,15 @@ def posted_values(form: FormView, data) -> dict[str, Any]:
 
 
 def validate(form: FormView, data, *, now: datetime | None = None, started: datetime | None = None,
-             device: str = "", anonymous: bool = False, shown: str | None = None) -> Validation:
+             device: str = "", anonymous: bool = False, shown: str | None = None,
+             scope: set[str] | None = None) -> Validation:
     """Checks every answerable question with surveys.values.parse_answer, then the form's logic.
 
     `now` (aware; default: now in the platform's zone) is when the response is received; `started` when the
     form was first shown; `device` the open link's keyed browser hash; `anonymous` the survey's setting (its
     times are stored to the hour); `shown` the list of shown questions the page posted without JavaScript
-    (surveys.respond.page_logic.shown_tokens), None when it posted none.
+    (surveys.respond.page_logic.shown_tokens), None when it posted none; `scope` the question names of the
+    page that posted (surveys.respond.pages): only they can be "added" (None: the whole form).
     """
     values = posted_values(form, data)
     rows_of: dict[str, list[dict]] = {}
@@ -258,9 +263,10 @@ def validate(form: FormView, data, *, now: datetime | None = None, started: date
     texts: dict[str, str] = {}
     for item in form.questions:
         question = item.question
-        raw = values[item.name]
+        raw = answer_value(item.type, values[item.name])  # a geopoint's fields joined
         try:
-            rows = parse_answer(question, raw)
+            # an upload: only what surveys.uploads.web.read_uploads put in `data` (a chosen file, a verified key)
+            rows = upload_rows(question, raw) if item.type in UPLOADS else parse_answer(question, raw)
         except AnswerError:
             errors[question.name] = _error_code(question, raw)
             continue
@@ -278,11 +284,12 @@ def validate(form: FormView, data, *, now: datetime | None = None, started: date
             answers.extend(rows_of[name])
         return Validation(answers=answers, errors=errors, values=values)
     return _with_logic(form, values, rows_of, errors, texts, now=now or now_local(), started=started,
-                       device=device, anonymous=anonymous, shown=shown)
+                       device=device, anonymous=anonymous, shown=shown, scope=scope)
 
 
 def _with_logic(form: FormView, values: dict, rows_of: dict, errors: dict, texts: dict, *, now: datetime,
-                started: datetime | None, device: str, anonymous: bool, shown: str | None) -> Validation:
+                started: datetime | None, device: str, anonymous: bool, shown: str | None,
+                scope: set[str] | None = None) -> Validation:
     logic: FormLogic = form.logic
     lang = form.lang
     texts.update(metadata_texts(form.computed, now=now, started=started, device=device, anonymous=anonymous))
@@ -323,7 +330,8 @@ def _with_logic(form: FormView, values: dict, rows_of: dict, errors: dict, texts
         value = state.calculated.get(name, "") if question.type in CALCULATED else texts.get(name, "")
         if value:
             answers.append({"question_id": question.id, "value": value[:MAX_TEXT]})
-    added = added_questions(form.questions, state, shown)
+    on_page = form.questions if scope is None else [i for i in form.questions if i.question.name in scope]
+    added = added_questions(on_page, state, shown)
     for name in added:  # a question the person has not seen yet: no error for it on this round
         errors.pop(name, None)
         messages.pop(name, None)
@@ -342,6 +350,6 @@ def _rows(question: QuestionSpec, value: str) -> list[dict]:
 def _error_code(question: QuestionSpec, raw: Any) -> str:
     if question.type in ("select_one", "select_multiple"):
         return "invalid_choice"
-    if question.type in ("integer", "decimal", "date"):
+    if question.type in ("integer", "decimal", "date", "time", "datetime", "range", "rank", "geopoint"):
         return question.type
     return "text_too_long" if isinstance(raw, str) and len(raw.strip()) > MAX_TEXT else "text_invalid"

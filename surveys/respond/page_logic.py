@@ -145,6 +145,7 @@ def logic_data(specs: Sequence, lang: str, default: str) -> str:
     """The JSON block of survey-logic.js for these questions in `lang` (safe inside <script>)."""
     groups: dict[str, dict] = {}
     questions: dict[str, dict] = {}
+    repeats: dict[str, dict] = {}  # the repeats (not nested in another): their repeat_count
     stack: list[str] = []
     with force_locale(lang):
         for spec in specs:
@@ -156,13 +157,18 @@ def logic_data(specs: Sequence, lang: str, default: str) -> str:
                 continue
             logic = spec.logic or {}
             parent = stack[-1] if stack else None
+            # inside a repeat: "repeat" names it (the page has one copy of the question or group per instance)
+            inside = next(({"repeat": name} for name in stack if name in repeats), {})
             if spec.type in OPENERS:
-                groups[spec.name] = {"relevant": _tree(logic, "relevant"), "parent": parent}
+                groups[spec.name] = {"relevant": _tree(logic, "relevant"), "parent": parent, **inside}
+                if spec.type == "begin_repeat" and not inside:
+                    repeats[spec.name] = {"count": _tree(logic, "repeat_count")}
                 stack.append(spec.name)
                 continue
-            questions[spec.name] = _question_data(spec, logic, parent, lang, default)
+            questions[spec.name] = {**_question_data(spec, logic, parent, lang, default), **inside}
         data = {"questions": questions, "groups": groups,
-                "messages": {"required": required_default("text"), "constraint": constraint_default()}}
+                "messages": {"required": required_default("text"), "constraint": constraint_default()},
+                **({"repeats": repeats} if repeats else {})}
     # <, >, & and ' written as \u escapes: nothing in it can end the <script> element
     return htmlsafe_json_dumps(data, dumps=json.dumps, ensure_ascii=False, separators=(",", ":"))
 

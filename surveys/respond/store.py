@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from crm.core.extensions import db
 from crm.core.timeutil import local_midnight_utc, to_local, utcnow
 from surveys.models import Answer, Invitation, Response
+from surveys.respond.drafts import delete_draft_on
 from surveys.respond.open_limits import OpenLinkKeys, Over, over_limit_on
 
 Outcome = Literal["stored", "duplicate", "used", "browser", "address"]
@@ -108,6 +109,7 @@ def store(target, answers: list[dict], *, lang: str, submission_key: str | None,
                     "invitation_id": invitation_id, "answered_at": day_start(now) if anonymous else now})
                 if used_up.rowcount != 1:
                     raise _LinkUsed
+                delete_draft_on(connection, invitation_id)  # the saved draft goes with the stored response
             result = connection.execute(sql.insert_response, {
                 "survey_id": survey_id,
                 "person_id": person_id if linked else None,
@@ -124,7 +126,8 @@ def store(target, answers: list[dict], *, lang: str, submission_key: str | None,
                 response_id = result.inserted_primary_key[0]
                 connection.execute(sql.insert_answers, [  # one executemany
                     {"response_id": response_id, "question_id": row["question_id"],
-                     "choice_id": row.get("choice_id"), "value": row.get("value")}
+                     "choice_id": row.get("choice_id"), "value": row.get("value"),
+                     "instance": row.get("instance", 0)}  # a repeat's instance (surveys.respond.repeats)
                     for row in answers
                 ])
     except _LinkUsed:

@@ -30,7 +30,9 @@ from crm.core.extensions import csrf, db, limiter
 from crm.core.timeutil import to_local, tz_name
 from crm.core.web import skip_session_refresh
 from surveys.blueprints import privacy_bp, public_bp
-from surveys.respond.form import FormView, build_form, validate
+from surveys.respond import widgets
+from surveys.respond.drafts import SAVE_FIELD, DraftPage, draft_page, load_draft, save_draft, server_drafts
+from surveys.respond.form import FormView, build_form, posted_values, validate
 from surveys.respond.language import plain_language, switch_links, target_language
 from surveys.respond.limits import check_limits, count_limits, counted_here
 from surveys.respond.logs import install_log_filter
@@ -55,8 +57,12 @@ from surveys.respond.page_logic import (
     start_token,
     started_at,
 )
+from surveys.respond.pages import PAGE_FIELD, Turn, page_names, pager_for, turn
+from surveys.respond.repeats import has_repeats, repeat_page
+from surveys.respond.repeats import validate as validate_repeats
 from surveys.respond.store import already_stored, clean_submission_key, new_submission_key, store
 from surveys.respond.submission import Target, availability, find_target, mark_opened
+from surveys.uploads import web as files_web
 from surveys.values import MAX_TEXT
 
 limiter.request_filter(counted_here)  # Flask-Limiter skips these pages: surveys.respond.limits counts them
@@ -137,6 +143,8 @@ def _with_browser_cookie(result, browser: str | None):
 def _error_text(item, code: str, own: str | None = None) -> str:
     if own:  # the form's own required_message / constraint_message in the page's language
         return own
+    if widgets.error_text(item, code):  # time, datetime, range, rank, geopoint
+        return widgets.error_text(item, code)
     if code == "constraint":
         return constraint_default()
     if code == "filtered":
@@ -158,9 +166,15 @@ def _error_text(item, code: str, own: str | None = None) -> str:
 
 
 def _render_form(token: str, form: FormView, *, key: str, values=None, errors=None, expired=False,
-                 offered=None, status: int = 200, messages=None, added=False, started: str | None = None):
+                 offered=None, status: int = 200, messages=None, added=False, started: str | None = None,
+                 draft: DraftPage | None = None, pager=None, uploads=None):
     errors = errors or {}
     messages = messages or {}
+    if uploads is not None:  # files refused or kept (surveys.uploads.web); a file input shows no value
+        values, errors, messages = files_web.render_state(uploads, values, errors, messages, form.lang)
+    page = None
+    if has_repeats(form):  # each instance's questions as questions of their own (surveys.respond.repeats)
+        form, values, page = repeat_page(form, values, now_local())
     texts = {item.name: _error_text(item, errors[item.question.name], messages.get(item.question.name))
              for item in form.questions if item.question.name in errors}
     notice = current_notice()
@@ -168,7 +182,12 @@ def _render_form(token: str, form: FormView, *, key: str, values=None, errors=No
     now = now_local()
     if values is None:  # the first render: the questions' defaults
         values = default_values(form.questions, form.logic, now, form.lang) if form.has_logic else {}
-    page = page_logic(form, values, now) if form.has_logic else PageLogic()
+    if page is None:
+        page = page_logic(form, values, now) if form.has_logic else PageLogic()
+    # a form of field-list pages: the posted page (a POST shown again), else the first (surveys.respond.pages)
+    pager = pager or pager_for(form, values, now, request.form.get(PAGE_FIELD))
+    if pager is not None:
+        page.shown = pager.shown(page.shown)
     if started is None and any(q.type == "start" for q in form.computed):
         started = start_token(current_app.secret_key, key)
     return render_template(
@@ -176,7 +195,8 @@ def _render_form(token: str, form: FormView, *, key: str, values=None, errors=No
         expired=expired, lang=form.lang, switch=switch_links(form.lang, offered), notice_short=short,
         notice_short_lang="es" if form.lang == "en" and not notice.short_text_en else None,
         has_required=any(item.required for item in form.questions), page=page, added=added,
-        started=started, shown_field=SHOWN_FIELD, start_field=START_FIELD,
+        started=started, shown_field=SHOWN_FIELD, start_field=START_FIELD, draft=draft, save_field=SAVE_FIELD,
+        pager=pager, ui=widgets, files=files_web.uploads_view(uploads, secret=current_app.secret_key, clave=key),
     ), status
 
 
@@ -218,7 +238,10 @@ def form(token: str):
     offered = target.survey.languages
     if target.invitation is not None and request.method == "GET":  # not a HEAD from a link checker
         mark_opened(target.invitation)
-    return _with_browser_cookie(_render_form(token, view, key=new_submission_key(), offered=offered), new_browser)
+    saved = load_draft(target.invitation.id) if server_drafts(target) else None  # «Guardar y continuar después»
+    return _with_browser_cookie(_render_form(token, view, key=new_submission_key(), offered=offered,
+                                             values=saved.values if saved else None,
+                                             draft=draft_page(target, restored=saved)), new_browser)
 
 
 @public_bp.post("/<token>")
@@ -238,24 +261,42 @@ def submit(token: str):
             return _thanks_redirect(token, lang)
         return _unavailable(target, state, lang)
     view = build_form(target.survey, lang, target.questions)
+    posted = files_web.read_uploads(view.questions, request.form, request.files, secret=current_app.secret_key,
+                                    clave=key, survey_id=target.survey.id)  # files chosen, keys carried
+    if request.form.get(SAVE_FIELD):  # never a submission
+        return _save_draft(token, target, view, key)
     keys = _open_link_keys(target, clean_browser_id(request.cookies.get(BROWSER_COOKIE)))
     signed_start = request.form.get(START_FIELD)
     started = started_at(current_app.secret_key, key, signed_start) if view.computed else None
     shown = request.form.get(SHOWN_FIELD)
-    result = validate(view, request.form, started=started, anonymous=bool(target.survey.anonymous),
+    check = validate_repeats if has_repeats(view) else validate
+    result = check(view, posted.data, started=started, anonymous=bool(target.survey.anonymous),
                       device=(keys.browser_key or "") if keys is not None else "",
-                      shown=shown if isinstance(shown, str) else None)
+                      shown=shown if isinstance(shown, str) else None, scope=page_names(view, request.form))
     csrf_ok = _csrf_ok()
+    turned = turn(view, posted.data, result, now_local()) if csrf_ok else None  # field-list pages
+    # files are stored once every other check passed (or their page is left); a refused one: this page again
+    leaving = not (turned.errors or turned.added) if turned else result.ok
+    if csrf_ok and leaving and files_web.store_chosen(posted, result.answers):
+        turned = Turn(None)
+    if turned is not None:
+        return _render_form(token, view, key=key or new_submission_key(), values=result.values,
+                            errors=turned.errors, messages=turned.messages, added=turned.added,
+                            offered=target.survey.languages, started=signed_start if started is not None else None,
+                            draft=draft_page(target), pager=turned.pager, uploads=posted,
+                            status=422 if turned.errors or posted.errors else 200)
     if not csrf_ok or not result.ok:
         if _repeated(key, target):  # e.g. the questions changed since the first POST, or the session expired
             return _thanks_redirect(token, lang)
         return _render_form(token, view, key=key or new_submission_key(), values=result.values,
                             errors=result.errors, messages=result.messages, added=bool(result.added),
                             expired=not csrf_ok, offered=target.survey.languages,
-                            started=signed_start if started is not None else None,
-                            status=422 if result.errors or not csrf_ok else 200)
-    outcome = store(target, result.answers, lang=lang, submission_key=key, keys=keys,
+                            started=signed_start if started is not None else None, draft=draft_page(target),
+                            status=422 if result.errors or not csrf_ok else 200, uploads=posted)
+    outcome = store(target, files_web.complete(posted, result.answers), lang=lang, submission_key=key, keys=keys,
                     limited=limited(target.survey, target.invitation))
+    if outcome != "stored":  # no answer refers to the files this request stored
+        files_web.discard_fresh(posted)
     if outcome in ("browser", "address"):  # the open link's limit (surveys.respond.open_limits)
         if _repeated(key, target):  # the back button after the thank-you page: this form is stored
             return _thanks_redirect(token, lang)
@@ -266,6 +307,25 @@ def submit(token: str):
         return _unavailable(target, "used", lang)
     skip_session_refresh()  # the thank-you page refreshes the session cookie
     return _thanks_redirect(token, lang)
+
+
+def _save_draft(token: str, target: Target, view: FormView, key: str | None):
+    """«Guardar y continuar después» (or the page's script, every 30 s and on leaving: 204): keeps what was typed,
+    unchecked, as the personal link's draft; stores no response."""
+    values = posted_values(view, files_web.without_uploads(view.questions, request.form))  # a draft keeps no file
+    auto = request.form.get(SAVE_FIELD) == "auto"
+    if not server_drafts(target):  # an open link or an anonymous survey: the draft stays in the browser
+        return ("", 409) if auto else _render_form(token, view, key=key or new_submission_key(), values=values,
+                                                   offered=target.survey.languages, draft=draft_page(target))
+    if not _csrf_ok():
+        return ("", 403) if auto else _render_form(token, view, key=key or new_submission_key(), values=values,
+                                                   expired=True, offered=target.survey.languages, status=422,
+                                                   draft=draft_page(target))
+    saved = save_draft(target.invitation.id, values, lang=view.lang)
+    if auto:
+        return "", 204 if saved else 409
+    return _render_form(token, view, key=key or new_submission_key(), values=values, offered=target.survey.languages,
+                        draft=draft_page(target, saved=saved))
 
 
 def _repeated(key: str | None, target: Target) -> bool:
@@ -295,6 +355,12 @@ def _too_many(_error):
                     [_("Se recibieron demasiados intentos desde su conexión en poco tiempo. "
                        "Espere unos minutos e intente de nuevo con el enlace completo.")],
                     429, lang=lang, kind="warning")
+
+
+@public_bp.errorhandler(413)  # werkzeug refuses a body over MAX_CONTENT_LENGTH before the view reads it
+def _too_large(_error):
+    lang = plain_language(request.args.get("lang"))  # the form's action carries ?lang=
+    return _message(*files_web.too_large_texts(), 413, lang=lang, kind="warning")
 
 
 @public_bp.errorhandler(Exception)

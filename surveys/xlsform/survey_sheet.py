@@ -172,6 +172,9 @@ def _label(row: _SurveyRow, qtype: str, survey: _Survey) -> None:
         survey.report.error("survey", row.number, f"la pregunta «{short(row.name)}» no tiene etiqueta (label)")
 
 
+UPLOAD_TYPES = ("image", "audio", "video", "file")
+
+
 def _structure(question: QuestionDef, row: _SurveyRow, survey: _Survey) -> None:
     """Groups and repeats open and close in order; a repeat inside a repeat is refused."""
     report = survey.report
@@ -187,6 +190,10 @@ def _structure(question: QuestionDef, row: _SurveyRow, survey: _Survey) -> None:
     elif question.type == "begin_repeat" and any(kind == "begin_repeat" for kind, _, _ in survey.open):
         report.error("survey", row.number, f"la repetición «{short(row.name)}» está dentro de otra repetición: "
                                            "la plataforma admite un solo nivel de repeticiones")
+    elif question.type in UPLOAD_TYPES and any(kind == "begin_repeat" for kind, _, _ in survey.open):
+        report.error("survey", row.number, f"la pregunta de archivo «{short(row.name)}» ({question.type}) está "
+                                           "dentro de una repetición: la plataforma recibe archivos solo fuera "
+                                           "de las repeticiones")
 
 
 def _read_question(row: _SurveyRow, survey: _Survey) -> QuestionDef | None:

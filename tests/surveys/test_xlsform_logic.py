@@ -185,3 +185,11 @@ def test_any_type_cell_is_read_or_refused_with_a_line(cell):
 def test_language_headers_split_on_one_or_two_colons(column, language, double):
     header = f"{column}{'::' if double else ':'}{language}"
     assert split_header(header, double, "survey") == (column, language)
+
+
+def test_a_file_question_inside_a_repeat_is_refused_naming_it():
+    survey = [["type", "name", "label"], ["begin_repeat", "miembro", "Miembro"], ["image", "foto", "Foto"],
+              ["end_repeat", "", ""]]
+    assert problems_of(workbook_bytes(survey, [["list_name", "name", "label"]])) == [
+        "survey row 3: la pregunta de archivo «foto» (image) está dentro de una repetición: la plataforma recibe "
+        "archivos solo fuera de las repeticiones"]

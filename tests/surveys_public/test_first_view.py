@@ -71,9 +71,17 @@ def respondent_urls(app):
                                                                        "en": "Workshop evaluation"})
     invitation = invite(survey, make_person())
     with_logic = make_survey(questions=LOGIC_QUESTIONS, state="open")
+    # a repeat and a geopoint too: still one script (survey-logic.js holds the repeats and location parts)
+    with_all = make_survey(questions=[*LOGIC_QUESTIONS,
+                                      {"type": "begin_repeat", "name": "miembro", "labels": {"es": "Miembro"}},
+                                      {"type": "text", "name": "nombre", "labels": {"es": "Nombre"}},
+                                      {"type": "end_repeat"},
+                                      {"type": "geopoint", "name": "lugar", "labels": {"es": "Lugar"}}],
+                           state="open")
     return {"personal link": f"/r/{invitation.token}", "open link": f"/r/{survey.open_token}",
             "english": f"/r/{survey.open_token}?lang=en", "privacy notice": "/aviso-de-privacidad",
-            "form with logic (and survey-logic.js)": f"/r/{with_logic.open_token}"}
+            "form with logic (and survey-logic.js)": f"/r/{with_logic.open_token}",
+            "form with logic, a repeat and a geopoint": f"/r/{with_all.open_token}"}
 
 
 def _logic_questions() -> list[dict]:
