@@ -40,15 +40,18 @@ def match_sex(text: str) -> str | None:
     return _SEX_KEYS.get(fold_compact(text))
 
 
-ORG_TYPES = {
-    "government": "Institución gubernamental",
-    "academic": "Institución académica",
+ORG_TYPES = {  # the codes of crm.contacts.models.ORGANIZATION_TYPES, in the program's order
+    "gubernamental": "Institución gubernamental",
+    "academica": "Institución académica",
     "electoral": "Organismo electoral",
-    "international": "Organismo internacional",
-    "civil_society": "Organización de la sociedad civil",
-    "private": "Institución privada",
+    "internacional": "Organismo internacional",
+    "sociedad_civil": "Organización de la sociedad civil",
+    "privada": "Institución privada",
+    "medios": "Medio de comunicación",
+    "area_interna": "Área interna del Instituto",
+    "sin_clasificar": "Sin clasificar",
 }
-ORG_SCOPES = {"local": "Local", "national": "Nacional", "international": "Internacional"}
+ORG_SCOPES = {"local": "Local", "nacional": "Nacional", "internacional": "Internacional"}
 
 NETWORKS = {"rvc": "Red Voto Chilango", "observacion": "Red de Observación"}
 _NETWORK_KEYS = {

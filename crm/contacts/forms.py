@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from crm.contacts.catalogs import ALCALDIAS, ORG_SCOPES, ORG_TYPES, SEXES
+from crm.contacts.catalogs import ALCALDIAS, SEXES
 from crm.contacts.countries import country_choices
 
 REQUIRED = "Este campo es obligatorio."
@@ -37,20 +37,6 @@ class PersonForm(FlaskForm):
 class NoteForm(FlaskForm):
     body = TextAreaField("Nueva nota", validators=[DataRequired("Escriba el texto de la nota."), Length(max=5000)])
     submit = SubmitField("Agregar nota")
-
-
-class OrganizationForm(FlaskForm):
-    name = StringField("Nombre", validators=[DataRequired(REQUIRED), Length(max=300)])
-    acronym = StringField("Siglas", validators=[Optional(), Length(max=40)])
-    type = SelectField("Tipo", choices=list(ORG_TYPES.items()))
-    scope = SelectField("Ámbito", choices=list(ORG_SCOPES.items()))
-    country = SelectField("País", default="MX")
-    website = StringField("Sitio web", validators=[Optional(), Length(max=300)])
-    submit = SubmitField("Guardar")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.country.choices = country_choices()
 
 
 class ArcoRequestForm(FlaskForm):

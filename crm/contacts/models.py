@@ -8,21 +8,26 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.core.extensions import db
-from crm.core.timeutil import utcnow
+from crm.core.timeutil import to_local, utcnow
 
 
 def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+# The institute's categories (CONTRACTS.md, "Organizations file"); `sin_clasificar`: created in passing from
+# another file or form until someone classifies it. Labels: crm.contacts.catalogs.ORG_TYPES.
+ORGANIZATION_TYPES = ("gubernamental", "academica", "electoral", "internacional", "sociedad_civil", "privada",
+                      "medios", "area_interna", "sin_clasificar")
+ORGANIZATION_SCOPES = ("local", "nacional", "internacional")
+
+
 class Organization(db.Model):
     __tablename__ = "organization"
     __table_args__ = (
-        CheckConstraint(
-            _in("type", ["government", "academic", "electoral", "international", "civil_society", "private"]),
-            name="type_known",
-        ),
-        CheckConstraint(_in("scope", ["local", "national", "international"]), name="scope_known"),
+        CheckConstraint(_in("type", ORGANIZATION_TYPES), name="type_known"),
+        CheckConstraint(_in("scope", ORGANIZATION_SCOPES) + " OR scope IS NULL", name="scope_known"),
+        CheckConstraint("length(country) = 2", name="country_alpha2"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,18 +35,55 @@ class Organization(db.Model):
     name_key: Mapped[str] = mapped_column(String(300), unique=True)  # folded name, for matching
     acronym: Mapped[str | None] = mapped_column(String(40))
     acronym_key: Mapped[str | None] = mapped_column(String(40), index=True)
-    type: Mapped[str] = mapped_column(String(20), default="government")
-    scope: Mapped[str] = mapped_column(String(20), default="national")
+    type: Mapped[str] = mapped_column(String(20), default="sin_clasificar", index=True)
+    scope: Mapped[str | None] = mapped_column(String(20))  # None: not known yet
     country: Mapped[str] = mapped_column(String(2), default="MX")
     website: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164
     archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     affiliations: Mapped[list[Affiliation]] = relationship(back_populates="organization")
+    relations: Mapped[list[OrganizationRelation]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan", order_by="OrganizationRelation.began_on")
 
     @property
     def display_name(self) -> str:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    @property
+    def current_relation(self) -> OrganizationRelation | None:
+        """The latest period of the relation (its `alta` and `baja`); the earlier ones are its history."""
+        return self.relations[-1] if self.relations else None
+
+
+class OrganizationRelation(db.Model):
+    """A period of the institute's relation with an organization: `alta` (began_on) and `baja` (ended_on, None
+    while it lasts). An organization is related on a day when one of its periods covers it."""
+
+    __tablename__ = "organization_relation"
+    __table_args__ = (
+        CheckConstraint("ended_on IS NULL OR ended_on > began_on", name="ends_after_it_begins"),
+        UniqueConstraint("organization_id", "began_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    began_on: Mapped[date] = mapped_column(Date, index=True)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+
+    organization: Mapped[Organization] = relationship(back_populates="relations")
+
+
+@event.listens_for(Organization, "after_insert")
+def _relation_from_creation(mapper, connection, target: Organization) -> None:
+    """An organization created without a relation period (a form, the demo) is related from the day it was
+    created (local date); the bulk path (crm.contacts.organizations.names) writes its periods itself."""
+    if target.__dict__.get("relations"):
+        return
+    began = to_local(target.created_at).date() if target.created_at else None
+    connection.execute(OrganizationRelation.__table__.insert().values(organization_id=target.id, began_on=began))
 
 
 class Person(db.Model):

@@ -1,17 +1,19 @@
 """Organization names in the activities and requests (files and staff pages): matched to the recorded
 organizations by name or acronym, ignoring case and accents, with contacts' one parser and matcher
-(crm.contacts.organizations.names.OrganizationIndex); the unknown ones are created when written."""
+(crm.contacts.organizations.names.OrganizationIndex); the unknown ones are created when written. Also what a
+merge of two organizations moves here (registered by crm.app.wiring as an organization reference)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, insert, select, update
 
 from crm.contacts.models import Organization
 from crm.contacts.organizations.names import OrganizationIndex, OrgRef, split_organization
 from crm.core.extensions import db
 from crm.core.text import clean
+from crm.events.models import Participant, PartnerRequest, activity_organization
 from crm.events.services import EventsError
 
 
@@ -50,3 +52,33 @@ def resolve_names(text: str | None) -> list[Organization]:
     found = {org.id: org for org in db.session.scalars(
         select(Organization).where(Organization.id.in_({ref.id for ref in refs})))}
     return [found[ref.id] for ref in refs]
+
+
+# --- organization references (crm.contacts.organizations.references): a merge moves what events hold ------
+
+
+def merge_organization(survivor_id: int, other_id: int) -> None:
+    """The other's activities, requests and observation-program participants move to the survivor (an activity
+    that names both keeps one link). Inside the merge's transaction."""
+    links = activity_organization.c
+    taken = set(db.session.scalars(select(links.activity_id).where(links.organization_id == survivor_id)))
+    moving = set(db.session.scalars(select(links.activity_id).where(links.organization_id == other_id)))
+    db.session.execute(delete(activity_organization).where(links.organization_id == other_id))
+    if moving - taken:
+        db.session.execute(insert(activity_organization),
+                           [{"activity_id": a, "organization_id": survivor_id} for a in sorted(moving - taken)])
+    db.session.execute(update(PartnerRequest).where(PartnerRequest.requester_id == other_id)
+                       .values(requester_id=survivor_id))
+    db.session.execute(update(Participant).where(Participant.organization_id == other_id)
+                       .values(organization_id=survivor_id))
+
+
+def count_links(org_id: int) -> dict[str, int]:
+    links = activity_organization.c
+    return {
+        "Actividades": db.session.scalar(select(func.count()).where(links.organization_id == org_id)) or 0,
+        "Gestiones": db.session.scalar(select(func.count(PartnerRequest.id))
+                                       .where(PartnerRequest.requester_id == org_id)) or 0,
+        "Participaciones en programas de observación": db.session.scalar(
+            select(func.count(Participant.id)).where(Participant.organization_id == org_id)) or 0,
+    }

@@ -85,7 +85,7 @@ def test_stored_values_are_what_the_orm_stores(app, run_import):
     assert person.affiliations[0].created_at == person.created_at
     assert person.emails[0].is_primary is True and person.phones[0].whatsapp is False
     org = db.session.scalar(select(Organization))
-    assert (org.type, org.scope, org.country, org.archived) == ("government", "national", "MX", False)
+    assert (org.type, org.scope, org.country, org.archived) == ("sin_clasificar", None, "MX", False)
     # comparisons in SQL see the same values (on SQLite: the same text format as the ORM writes)
     assert db.session.scalar(select(func.count()).select_from(Person).where(
         Person.created_at >= before - timedelta(seconds=1), Person.created_at <= after)) == 1

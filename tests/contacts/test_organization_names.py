@@ -31,7 +31,7 @@ def test_the_acronym_first_then_the_full_name_make_one_organization(app):
     second, _ = index.get_or_add("Instituto Nacional Electoral (INE)")
     assert second is first and index.get_or_add("ine")[0] is first
     index.write()
-    assert organizations() == [("Instituto Nacional Electoral", "INE", "electoral")]
+    assert organizations() == [("Instituto Nacional Electoral", "INE", "sin_clasificar")]  # until someone classifies it
 
 
 def test_an_organization_recorded_under_its_acronym_is_found_by_the_full_writing(app):
@@ -40,7 +40,7 @@ def test_an_organization_recorded_under_its_acronym_is_found_by_the_full_writing
     ref, problem = index.get_or_add("Instituto Nacional Electoral (INE)")
     assert (ref.id, problem) == (recorded.id, None)
     index.write()
-    assert organizations() == [("INE", None, "government")]  # its name is kept, and no acronym like its name
+    assert organizations() == [("INE", None, "sin_clasificar")]  # its name is kept, and no acronym like its name
 
 
 def test_a_recorded_organization_without_acronym_takes_the_one_a_file_writes(app):
@@ -49,7 +49,7 @@ def test_a_recorded_organization_without_acronym_takes_the_one_a_file_writes(app
     assert index.get_or_add("instituto electoral de la ciudad de mexico (IECM)")[0].id == recorded.id
     assert index.get_or_add("iecm")[0].id == recorded.id
     index.write()
-    assert organizations() == [("Instituto Electoral de la Ciudad de México", "IECM", "government")]
+    assert organizations() == [("Instituto Electoral de la Ciudad de México", "IECM", "sin_clasificar")]
 
 
 def test_a_shared_acronym_is_a_problem_never_a_guess(app):

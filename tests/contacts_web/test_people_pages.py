@@ -109,10 +109,10 @@ def test_organizations_list_and_create(client, login_as):
     login_as("staff")
     assert "Instituto Nacional Electoral" in client.get("/organizaciones", query_string={"q": "ine"}).get_data(as_text=True)
     response = client.post("/organizaciones/nueva", data={"name": "Universidad de Guadalajara", "acronym": "UdeG",
-                                                          "type": "academic", "scope": "national", "country": "MX"})
+                                                          "type": "academica", "scope": "nacional", "country": "MX"})
     assert response.status_code == 302
     response = client.post("/organizaciones/nueva", data={"name": "universidad de guadalajara", "acronym": "",
-                                                          "type": "academic", "scope": "national", "country": "MX"})
+                                                          "type": "academica", "scope": "nacional", "country": "MX"})
     assert response.status_code == 422
     assert "Ya existe la organización" in response.get_data(as_text=True)
 
@@ -161,7 +161,7 @@ def test_staff_cannot_export_personal_data(client, login_as):
 
 
 def test_archived_organizations_leave_the_list_and_come_back(client, login_as):
-    org = make_organization("Casa de México en España", type="civil_society", scope="international", country="ES")
+    org = make_organization("Casa de México en España", type="sociedad_civil", scope="internacional", country="ES")
     login_as("staff")
     client.post(f"/organizaciones/{org.id}/archivo")
     assert "Casa de México en España" not in client.get("/organizaciones").get_data(as_text=True)

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from crm.contacts.models import Organization
-from crm.contacts.sql import bulk_update, insert_returning_ids
+from crm.contacts.models import Organization, OrganizationRelation
+from crm.contacts.sql import bulk_update, insert_returning_ids, insert_tuples
 from crm.core.extensions import db
 from crm.core.text import clean, fold
+from crm.core.timeutil import local_today
 
 MAX_NAME = 300
 MAX_ACRONYM = 40
@@ -40,9 +41,7 @@ def split_organization(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-def new_organization_type(name: str) -> str:
-    """The type of an organization created in passing from a file or a form (staff may change it later)."""
-    return "electoral" if "electoral" in fold(name) else "government"
+UNCLASSIFIED = "sin_clasificar"  # the type of an organization created in passing until someone classifies it
 
 
 @dataclass
@@ -148,10 +147,12 @@ class OrganizationIndex:
         if self.new:
             values = [{"name": r.name, "name_key": fold(r.name), "acronym": r.acronym,
                        "acronym_key": fold(r.acronym) if r.acronym else None,
-                       "type": new_organization_type(r.name)} for r in self.new]
+                       "type": UNCLASSIFIED, "scope": None} for r in self.new]
             ids = insert_returning_ids(Organization, values)
             for ref, new_id in zip(self.new, ids, strict=True):
                 ref.id = new_id
+            today = local_today()  # the relation begins the day the file or form named it
+            insert_tuples(OrganizationRelation, ("organization_id", "began_on"), [(i, today.isoformat()) for i in ids])
             self.new = []
         fills = {id(r): r for refs in self.by_acronym.values() for r in refs if r.fill_acronym}
         if fills:

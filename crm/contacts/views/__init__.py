@@ -1,7 +1,7 @@
-"""The contacts blueprints: `bp`, the staff pages (routes in `people` and `privacy`), and `signup_bp`, the
+"""The contacts blueprints: `bp`, the staff pages (routes in `people`, `organizations` and `privacy`), and `signup_bp`, the
 public network sign-up."""
 
-from crm.contacts.views import people, privacy  # noqa: F401  (their routes are on `bp`)
+from crm.contacts.views import organizations, people, privacy  # noqa: F401  (their routes are on `bp`)
 from crm.contacts.views.blueprint import bp
 from crm.contacts.views.signup import bp as signup_bp
 

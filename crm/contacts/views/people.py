@@ -1,4 +1,4 @@
-"""Staff pages for people, organizations and networks."""
+"""Staff pages for people and networks (organizations: crm.contacts.views.organizations)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,15 @@ from sqlalchemy.orm import selectinload
 
 from crm.auth.permissions import permission_required
 from crm.contacts import bulk, exporter, people, references
-from crm.contacts.catalogs import ALCALDIAS, MEMBERSHIP_STATUSES, NETWORKS, ORG_SCOPES, ORG_TYPES, SEXES
+from crm.contacts.catalogs import ALCALDIAS, MEMBERSHIP_STATUSES, NETWORKS, SEXES
 from crm.contacts.countries import country_choices
-from crm.contacts.forms import ConfirmForm, NoteForm, OrganizationForm, PersonForm
-from crm.contacts.models import Affiliation, Membership, Network, Organization, Person
-from crm.contacts.organizations import records
+from crm.contacts.forms import ConfirmForm, NoteForm, PersonForm
+from crm.contacts.models import Membership, Network, Person
 from crm.contacts.privacy import signup
 from crm.contacts.search import SORTS, PeopleFilter, people_query
 from crm.contacts.views.blueprint import bp
 from crm.core.extensions import db
 from crm.core.pagination import paginate
-from crm.core.text import fold
 from crm.exports import service as export_service
 
 
@@ -132,61 +130,6 @@ def person_note(person_id: int):
     else:
         flash("Escriba el texto de la nota.", "danger")
     return redirect(url_for(".person", person_id=person.id) + "#notas")
-
-
-@bp.get("/organizaciones")
-@permission_required("view_contacts")
-def organizations():
-    q = request.args.get("q", "").strip()[:200]
-    kind = request.args.get("tipo", "")
-    query = select(Organization).where(Organization.archived.is_(False)).order_by(Organization.name_key)
-    if q:
-        query = query.where((Organization.name_key.contains(fold(q), autoescape=True))
-                            | (Organization.acronym_key == fold(q)))
-    if kind in ORG_TYPES:
-        query = query.where(Organization.type == kind)
-    page = paginate(query, per_page=30)
-    counts = dict(db.session.execute(select(Organization.type, func.count(Organization.id))
-                                     .where(Organization.archived.is_(False)).group_by(Organization.type)).all())
-    return render_template("contacts/organizations.html", page=page, q=q, kind=kind, types=ORG_TYPES, counts=counts,
-                           scopes=ORG_SCOPES)
-
-
-@bp.route("/organizaciones/nueva", methods=["GET", "POST"])
-@permission_required("edit_contacts")
-def organization_new():
-    form = OrganizationForm()
-    if form.validate_on_submit():
-        try:
-            org = records.save_organization(None, name=form.name.data, acronym=form.acronym.data or "",
-                                            type=form.type.data, scope=form.scope.data, country=form.country.data,
-                                            website=form.website.data or "", actor=current_user)
-        except people.ContactsError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash("Organización registrada.", "success")
-            return redirect(url_for(".organization", org_id=org.id))
-    return render_template("contacts/organization_form.html", form=form), (422 if request.method == "POST" else 200)
-
-
-@bp.get("/organizaciones/<int:org_id>")
-@permission_required("view_contacts")
-def organization(org_id: int):
-    org = db.get_or_404(Organization, org_id)
-    affiliations = db.session.scalars(select(Affiliation).where(Affiliation.organization_id == org.id)
-                                      .options(selectinload(Affiliation.person))).all()
-    return render_template("contacts/organization.html", org=org, affiliations=affiliations, types=ORG_TYPES,
-                           scopes=ORG_SCOPES, confirm=ConfirmForm())
-
-
-@bp.post("/organizaciones/<int:org_id>/archivo")
-@permission_required("edit_contacts")
-def organization_archive(org_id: int):
-    org = db.get_or_404(Organization, org_id)
-    if ConfirmForm().validate_on_submit():
-        records.set_archived(org, not org.archived, actor=current_user)
-        flash("Organización archivada." if org.archived else "Organización restaurada.", "success")
-    return redirect(url_for(".organization", org_id=org.id))
 
 
 @bp.get("/redes")
