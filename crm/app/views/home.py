@@ -1,7 +1,10 @@
 """The home page: what a staff member needs to see first."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import Blueprint, render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from crm.contacts.models import Membership, Network, Organization, Person
@@ -10,6 +13,24 @@ from crm.events.models import Activity, PartnerRequest
 from surveys.models import Response, Survey
 
 bp = Blueprint("main", __name__)
+
+
+@dataclass(frozen=True)
+class HomeBlock:
+    """A block another package adds to the home page: shown to accounts with `permission`, rendered from
+    `template` with `block` = what `context()` returns."""
+
+    permission: str
+    template: str
+    context: Callable[[], object]
+
+
+_blocks: dict[str, HomeBlock] = {}
+
+
+def register_block(name: str, *, permission: str, template: str, context: Callable[[], object]) -> None:
+    """Add a block below the figures (crm.app.wiring registers them; the same name again replaces it)."""
+    _blocks[name] = HomeBlock(permission, template, context)
 
 
 @bp.get("/")
@@ -31,4 +52,5 @@ def home():
         .join(Membership, Membership.network_id == Network.id, isouter=True)
         .group_by(Network.id, Network.name).order_by(Network.name)
     ).all()
-    return render_template("home.html", figures=figures, networks=networks)
+    blocks = [(block.template, block.context()) for block in _blocks.values() if current_user.can(block.permission)]
+    return render_template("home.html", figures=figures, networks=networks, blocks=blocks)

@@ -1,0 +1,1 @@
+"""Agreements (convenios): records, transitions, milestones under action lines, the signed document, imports."""
