@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 from matplotlib import rc_context  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from crm.indicators.scorecard import COMPLIANCE_GREEN, SATISFACTION_GREEN, SATISFACTION_YELLOW  # noqa: E402
+from crm.program.models import DEFAULT_GREEN, DEFAULT_YELLOW  # noqa: E402
 
 QUARTER_NAMES = ["T1", "T2", "T3", "T4"]
 COLORS = {"bar": "#2f6690", "empty": "#adb5bd", "green": "#146c43", "yellow": "#8a6100", "text": "#212529"}
@@ -32,6 +32,7 @@ def _figure(summary: dict) -> Figure:
     bars = axes.bar(positions, heights, color=[COLORS["bar"] if v is not None else COLORS["empty"] for v in values],
                     width=0.6)
     top = max([100.0, *heights])
+    green, yellow = summary.get("thresholds", (DEFAULT_GREEN, DEFAULT_YELLOW))  # the program year's
     if summary["kind"] == "satisfaction":
         lows = [r.get("ci_low") for r in rows]
         highs = [r.get("ci_high") for r in rows]
@@ -40,15 +41,12 @@ def _figure(summary: dict) -> Figure:
             axes.errorbar([positions[i] for i in with_ci], [values[i] for i in with_ci],
                           yerr=[[values[i] - lows[i] for i in with_ci], [highs[i] - values[i] for i in with_ci]],
                           fmt="none", ecolor=COLORS["text"], capsize=3, linewidth=1)
-        axes.axhline(SATISFACTION_GREEN, color=COLORS["green"], linestyle="--", linewidth=1,
-                     label=f"{SATISFACTION_GREEN:.0f} % (verde)")
-        axes.axhline(SATISFACTION_YELLOW, color=COLORS["yellow"], linestyle=":", linewidth=1,
-                     label=f"{SATISFACTION_YELLOW:.0f} % (amarillo)")
+        axes.axhline(green, color=COLORS["green"], linestyle="--", linewidth=1, label=f"{green:.0f} % (verde)")
+        axes.axhline(yellow, color=COLORS["yellow"], linestyle=":", linewidth=1, label=f"{yellow:.0f} % (amarillo)")
         title = f"{summary['label']}: satisfacción por trimestre (%)"
     else:
         axes.axhline(100, color=COLORS["green"], linestyle="--", linewidth=1, label="100 % de lo programado")
-        axes.axhline(COMPLIANCE_GREEN, color=COLORS["yellow"], linestyle=":", linewidth=1,
-                     label=f"{COMPLIANCE_GREEN:.0f} %")
+        axes.axhline(green, color=COLORS["yellow"], linestyle=":", linewidth=1, label=f"{green:.0f} % (verde)")
         title = f"{summary['label']}: cumplimiento por trimestre (%)"
     for index, (bar, value) in enumerate(zip(bars, values, strict=True)):
         text = "sin datos" if value is None else f"{value:.1f}"

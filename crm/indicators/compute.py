@@ -19,14 +19,25 @@ from sqlalchemy import case, func, select
 
 from crm.core.extensions import db
 from crm.core.timeutil import local_midnight_utc, local_tz, quarter_bounds, tz_name
-from crm.events.models import Activity, PartnerRequest
+from crm.events.models import PartnerRequest
 from crm.indicators.levels import level_kinds, satisfaction_components
-from crm.program.models import LEVELS, ActionLine, Component, ProgramYear
+from crm.indicators.realized import (
+    level_activities,
+    line_counts,
+    line_rows,
+    quarter_programmed,
+    stated_target,
+)
+from crm.program.models import LEVELS, ProgramYear
 from crm.program.services import ProgramError, program_as_data, program_for_year, validate_program
 from surveys.models import Answer, Choice, Question, Response, Survey
 
 QUARTERS = (1, 2, 3, 4)
 ACTIVITY_LEVELS = ("AI2", "AI4")
+__all__ = ["quarter_programmed", "stated_target"]  # re-exported for the scorecard and older callers
+# The satisfaction formula every satisfaction row applies, stated in the report beside the responses count.
+SATISFACTION_FORMULA = ("positive answers to indicator questions / answers to indicator questions x 100 "
+                        "(responses = distinct responses that answered at least one indicator question)")
 Z_95 = 1.959963984540054
 ONE_DECIMAL = Decimal("0.1")
 
@@ -151,22 +162,6 @@ def satisfaction_counts(year: int, components: tuple[str, ...], tz: ZoneInfo | N
             for component, quarter, positive, answers, responses in db.session.execute(stmt)}
 
 
-def activity_counts(program: ProgramYear, year: int) -> dict[tuple[str, int], int]:
-    """(component, quarter) -> activities realized in the year under the program's action lines."""
-    bounds = quarter_start_dates(year)
-    per_activity = (
-        select(Component.code.label("component"), _quarter_case(Activity.date, bounds).label("quarter"))
-        .select_from(Activity)
-        .join(ActionLine, ActionLine.id == Activity.action_line_id)
-        .join(Component, Component.id == ActionLine.component_id)
-        .where(ActionLine.program_year_id == program.id, Activity.date >= bounds[0], Activity.date < bounds[4])
-        .subquery()
-    )
-    stmt = (select(per_activity.c.component, per_activity.c.quarter, func.count())
-            .group_by(per_activity.c.component, per_activity.c.quarter))
-    return {(component, int(quarter)): int(count) for component, quarter, count in db.session.execute(stmt)}
-
-
 def request_counts(year: int) -> dict[int, Counts]:
     """quarter -> requests received in it (denominator) and how many of them are attended (numerator)."""
     bounds = quarter_start_dates(year)
@@ -183,27 +178,6 @@ def request_counts(year: int) -> dict[int, Counts]:
 
 
 # --------------------------------------------------------------------------- the program's side
-
-
-def quarter_programmed(lines) -> list[int]:
-    """Programmed count per quarter: the sum of each quarter's months over the action lines."""
-    totals = [0, 0, 0, 0]
-    for line in lines:
-        months = line.monthly()
-        for index in range(4):
-            totals[index] += sum(months[3 * index:3 * index + 3])
-    return totals
-
-
-def stated_target(program: ProgramYear, code: str) -> int:
-    component = program.component(code)
-    if component is None:
-        return 0
-    if component.target is not None:
-        return int(component.target)
-    if code == "FIN":
-        return sum(stated_target(program, c.code) for c in program.components if c.code.startswith("AI"))
-    return sum(int(line.target) for line in component.action_lines)
 
 
 def program_warnings(program: ProgramYear) -> list[str]:
@@ -227,55 +201,82 @@ def _row(level: str, kind: str, period: str, counts: Counts) -> dict:
     return row
 
 
+def _off_levels(program: ProgramYear | None) -> set[str]:
+    """The conditional components switched off for the year: they read "no aplica"."""
+    return {c.code for c in program.components if not c.applies} if program else set()
+
+
+def _activity_fields(program: ProgramYear, counts) -> dict[str, dict]:
+    """level -> its realized and programmed activities (components and FIN)."""
+    return {level: level_activities(program, level, counts) for level in LEVELS if level != "PROPOSITO"}
+
+
 def compute_report(year: int, tz: ZoneInfo | str | None = None) -> dict:
-    """The results matrix of `year`: one row per level and period, plus the program's warnings."""
+    """The results matrix of `year`: one row per level and period, the action lines, the program's warnings."""
     name = tz if isinstance(tz, str) else (tz.key if isinstance(tz, ZoneInfo) else tz_name())
     zone = local_tz(name)
     program = program_for_year(year)
     kinds = level_kinds(program)
+    off = _off_levels(program)
     warnings: list[str] = []
 
     # per level: quarter -> Counts (the year row is computed separately for compliance)
     quarters: dict[str, dict[int, Counts]] = {level: {q: Counts() for q in QUARTERS} for level in LEVELS}
     years: dict[str, Counts] = {}
 
-    satisfaction = satisfaction_counts(year, satisfaction_components(kinds), zone)
-    for (component, quarter), counts in satisfaction.items():
+    measured = tuple(c for c in satisfaction_components(kinds) if c not in off)
+    for (component, quarter), counts in satisfaction_counts(year, measured, zone).items():
         quarters[component][quarter] += counts
         quarters["PROPOSITO"][quarter] += counts
 
-    requests = request_counts(year)
-    for quarter, counts in requests.items():
-        quarters["AI1"][quarter] += counts
+    if "AI1" not in off:
+        for quarter, counts in request_counts(year).items():
+            quarters["AI1"][quarter] += counts
 
+    activities: dict[str, dict] = {}
+    lines: list[dict] = []
     if program is None:
         warnings.append(f"no program loaded for {year}: compliance denominators are 0 "
                         "(load it with `flask program load`)")
     else:
         warnings.extend(program_warnings(program))
-        realized = activity_counts(program, year)
-        all_lines = [line for component in program.components for line in component.action_lines]
+        counts = line_counts(program, year)
+        activities = _activity_fields(program, counts)
+        lines = line_rows(program, year, counts, percent)
         for level in (*ACTIVITY_LEVELS, "FIN"):
-            if level == "FIN":
-                lines = all_lines
-                numerators = {q: sum(n for (_, quarter), n in realized.items() if quarter == q) for q in QUARTERS}
-            else:
-                component = program.component(level)
-                lines = component.action_lines if component else []
-                numerators = {q: realized.get((level, q), 0) for q in QUARTERS}
-            programmed = quarter_programmed(lines)
+            if level in off or kinds.get(level) != "compliance":
+                continue
+            done = activities[level]
             for q in QUARTERS:
-                quarters[level][q] = Counts(numerators[q], programmed[q - 1])
-            years[level] = Counts(sum(numerators.values()), stated_target(program, level))
+                quarters[level][q] = Counts(done["realized"][q - 1], done["programmed"][q - 1])
+            years[level] = Counts(done["year_realized"], done["year_programmed"])
+    rows = [_level_row(level, kinds[level], period, quarters, years, activities, off, year)
+            for level in LEVELS for period in period_labels(year)]
+    return {"year": year, "timezone": name, "satisfaction_formula": SATISFACTION_FORMULA, "indicators": rows,
+            "lines": lines, "warnings": warnings}
 
-    rows = []
-    for level in LEVELS:
-        for q in QUARTERS:
-            rows.append(_row(level, kinds[level], f"{year}-Q{q}", quarters[level][q]))
-        if level not in years:
-            total = Counts()
+
+def _level_row(level: str, kind: str, period: str, quarters, years, activities, off, year: int) -> dict:
+    """One row: the level's counts for the period, the activities of a component, "no aplica" when off."""
+    if period == str(year):
+        counts = years.get(level)
+        if counts is None:
+            counts = Counts()
             for q in QUARTERS:
-                total += quarters[level][q]
-            years[level] = total
-        rows.append(_row(level, kinds[level], str(year), years[level]))
-    return {"year": year, "timezone": name, "indicators": rows, "warnings": warnings}
+                counts += quarters[level][q]
+    else:
+        counts = quarters[level][int(period[-1])]
+    row = _row(level, kind, period, counts)
+    if level.startswith("AI"):
+        done = activities.get(level)
+        if done is None:
+            row["activities_realized"], row["activities_programmed"] = 0, 0
+        elif period == str(year):
+            row["activities_realized"], row["activities_programmed"] = done["year_realized"], done["year_programmed"]
+        else:
+            q = int(period[-1])
+            row["activities_realized"], row["activities_programmed"] = done["realized"][q - 1], done["programmed"][q - 1]
+        row["activities_value"] = percent(row["activities_realized"], row["activities_programmed"])
+    if level in off:
+        row["applies"] = False
+    return row

@@ -16,20 +16,35 @@ from crm.indicators import scorecard
 from crm.indicators.breakdowns import SMALL, compute_breakdowns
 from crm.indicators.compute import compute_report
 from crm.indicators.impact import compute_impact
+from crm.indicators.lines import line_view
 from crm.indicators.scorecard import THRESHOLDS_TEXT
 from crm.program.services import program_for_year
 
 FORMATS = ("json", "csv", "xlsx")
-COLUMNS = ("level", "kind", "period", "numerator", "denominator", "responses", "value", "ci_low", "ci_high")
+COLUMNS = ("level", "kind", "period", "numerator", "denominator", "responses", "value", "ci_low", "ci_high",
+           "activities_realized", "activities_programmed", "activities_value", "applies", "line")
+LINE_KIND = "action_line"  # the `kind` of an action line's row in the CSV/XLSX table
 
 
 def to_json(report: dict) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2)
 
 
+def _applies(row: dict) -> str:
+    return "false" if row.get("applies") is False else ""
+
+
 def table_rows(report: dict) -> list[list]:
-    """One row per indicator, the JSON fields in COLUMNS order (absent fields empty)."""
-    return [[row.get(column) for column in COLUMNS] for row in report["indicators"]]
+    """One row per indicator (the JSON fields in COLUMNS order, absent fields empty), then one per action line
+    and period (`kind` action_line, `line` its code, numerator/denominator: realized/programmed)."""
+    rows = [[_applies(row) if column == "applies" else row.get(column) for column in COLUMNS]
+            for row in report["indicators"]]
+    for line in report.get("lines", []):
+        values = {"level": line["level"], "kind": LINE_KIND, "period": line["period"], "numerator": line["realized"],
+                  "denominator": line["programmed"], "value": line["value"], "applies": _applies(line),
+                  "line": line["line"]}
+        rows.append([values.get(column) for column in COLUMNS])
+    return rows
 
 
 def render(report: dict, fmt: str) -> bytes:
@@ -60,7 +75,7 @@ def format_for(path: str | Path | None, fmt: str | None) -> str:
 
 # --------------------------------------------------------------------------- the quarterly report (XLSX, PDF)
 
-DEFINITIONS = [
+BASE_DEFINITIONS = [
     ("Periodos", "Los periodos son los trimestres AAAA-Q1 a AAAA-Q4 y el año AAAA, según la fecha local en "
                  "CRM_TIMEZONE (una respuesta del 2025-04-01T05:30Z es del 2025-03-31 23:30 en la Ciudad de "
                  "México: primer trimestre)."),
@@ -98,8 +113,23 @@ DEFINITIONS = [
                               "opciones el puntaje es su lugar en la lista (1 = la primera), invertido si las "
                               "opciones positivas van primero, para que más sea mejor. Menos de 5 personas: se "
                               "oculta."),
-    *[("Semáforo", text) for text in THRESHOLDS_TEXT],
+    ("Actividades realizadas", "En FIN, AI2, AI4, las actividades de cada componente (activities_realized / "
+                               "activities_programmed) y cada línea de acción: las actividades registradas más cada "
+                               "hito de convenio (dictamen, firma) que nombra una línea de acción, en su fecha. Lo "
+                               "programado sigue la regla de cumplimiento. En AI3 es el «porcentaje de las "
+                               "actividades realizadas» (meta 85), junto a su valor de satisfacción."),
+    ("Componente condicional", "Un componente que el programa marca como condicional y que no aplica en el año "
+                               "se muestra como «no aplica» y sale del denominador de FIN."),
 ]
+DEFINITIONS = [*BASE_DEFINITIONS, *[("Semáforo", text) for text in THRESHOLDS_TEXT]]
+
+
+def definitions(program) -> list[tuple[str, str]]:
+    """The definitions, with the traffic light of the year's program (its thresholds)."""
+    return [*BASE_DEFINITIONS, *[("Semáforo", text) for text in scorecard.thresholds_text(program)]]
+
+
+
 BREAKDOWN_COLUMNS = ("nivel", "periodo", "grupo", "etiqueta", "numerador", "denominador", "respuestas", "valor",
                      "supresion")
 IMPACT_COLUMNS = ("encuesta_antes", "encuesta_despues", "actividad", "pregunta", "etiqueta", "tipo", "personas",
@@ -118,6 +148,8 @@ def quarterly_data(year: int, *, today: date | None = None) -> dict:
         "year": year, "timezone": report["timezone"], "report": report, "warnings": report["warnings"],
         "generated_at": now, "today": today or now.date(),
         "summaries": scorecard.summaries(report, program, today or now.date()),
+        "lines": line_view(report, program, today or now.date()), "definitions": definitions(program),
+        "thresholds": scorecard.thresholds_text(program),
         "breakdowns": compute_breakdowns(year, zone), "impact": compute_impact(year),
     }
 
@@ -166,7 +198,7 @@ def _sheet(workbook, title: str, header, rows) -> None:
 
 
 def quarterly_xlsx(data: dict) -> bytes:
-    """matriz (the CLI's rows), one sheet per breakdown, impacto, semaforo, graficas, definiciones, advertencias."""
+    """matriz (the CLI's rows: levels, then action lines), one sheet per breakdown, impacto, semaforo, graficas, definiciones, advertencias."""
     import openpyxl
     from openpyxl.drawing.image import Image
 
@@ -174,7 +206,7 @@ def quarterly_xlsx(data: dict) -> bytes:
 
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
-    _sheet(workbook, "matriz", COLUMNS, table_rows(data["report"]))
+    _sheet(workbook, "matriz", COLUMNS, table_rows(data["report"]))  # the CLI's table: levels, then lines
     for breakdown in data["breakdowns"]:
         _sheet(workbook, breakdown["key"], BREAKDOWN_COLUMNS, breakdown_rows(breakdown))
     _sheet(workbook, "impacto", IMPACT_COLUMNS, impact_rows(data["impact"]))
@@ -186,7 +218,7 @@ def quarterly_xlsx(data: dict) -> bytes:
         charts_sheet.cell(row=row, column=1, value=summary["label"]).data_type = "s"
         image = Image(io.BytesIO(charts.render(summary, "png")))
         charts_sheet.add_image(image, f"B{row}")
-    _sheet(workbook, "definiciones", ("termino", "definicion"), DEFINITIONS)
+    _sheet(workbook, "definiciones", ("termino", "definicion"), data["definitions"])
     _sheet(workbook, "advertencias", ("advertencia", "original"),
            [[scorecard.warning_es(w), w] for w in data["warnings"]])
     buffer = io.BytesIO()
@@ -199,8 +231,8 @@ def quarterly_pdf(data: dict) -> bytes:
     from flask import render_template
     from weasyprint import HTML
 
-    html = render_template("indicators/report_pdf.html", data=data, definitions=DEFINITIONS,
-                           thresholds=THRESHOLDS_TEXT, columns=COLUMNS, small=SMALL,
+    html = render_template("indicators/report_pdf.html", data=data, definitions=data["definitions"],
+                           thresholds=data["thresholds"], columns=COLUMNS, small=SMALL,
                            warning_es=scorecard.warning_es)
     return HTML(string=html).write_pdf()
 

@@ -1,15 +1,16 @@
 """The dashboard's view of the matrix: one summary per level with its target and traffic light.
 
-Traffic light (semáforo), documented on the dashboard and in the reports:
+Traffic light (semáforo), documented on the dashboard and in the reports. The thresholds are the
+program year's (`thresholds` in the program file; default green from 85 %, yellow from 70 %):
 
-- satisfaction (PROPÓSITO, AI3, AI5, AI6): the year's value; green from 85 %, yellow from 70 %,
-  red below; grey without answers;
-- activity compliance (FIN, AI2, AI4): activities realized against what was programmed up to the
-  day of the cut (the year's stated target times the share of the action lines' monthly schedule
-  elapsed: whole months plus the current month in proportion to its days; a past year counts
-  whole, a future year has nothing programmed yet); green from 90 %, yellow from 70 %, red
-  below; grey when nothing is programmed yet;
-- AI1 (requests): requests attended out of those received; green from 90 %, yellow from 70 %.
+- satisfaction (PROPÓSITO, AI3, AI5, AI6): the year's value; green from the green threshold, yellow
+  from the yellow one, red below; grey without answers;
+- activity compliance (FIN, AI2, AI4, and every action line): activities realized against what was
+  programmed up to the day of the cut (the year's stated target times the share of the action lines'
+  monthly schedule elapsed: whole months plus the current month in proportion to its days; a past
+  year counts whole, a future year has nothing programmed yet); grey when nothing is programmed yet;
+- AI1 (requests): requests attended out of those received;
+- a conditional component switched off for the year: "no aplica".
 """
 
 from __future__ import annotations
@@ -18,24 +19,42 @@ import calendar
 import re
 from datetime import date
 
-from crm.indicators.compute import percent, stated_target
+from crm.indicators.compute import percent
 from crm.indicators.levels import level_kinds
-from crm.program.models import LEVELS, ProgramYear
+from crm.indicators.realized import level_lines, stated_target
+from crm.program.models import DEFAULT_GREEN, DEFAULT_YELLOW, LEVELS, ProgramYear
 
 LEVEL_LABELS = {"FIN": "FIN", "PROPOSITO": "PROPÓSITO", **{f"AI{n}": f"AI{n}" for n in range(1, 7)}}
-SATISFACTION_GREEN, SATISFACTION_YELLOW = 85.0, 70.0
-COMPLIANCE_GREEN, COMPLIANCE_YELLOW = 90.0, 70.0
-LIGHT_LABELS = {"green": "Verde", "yellow": "Amarillo", "red": "Rojo", "none": "Sin dato"}
-THRESHOLDS_TEXT = [
-    f"Satisfacción (PROPÓSITO, AI3, AI5, AI6): verde desde {SATISFACTION_GREEN:.0f} %, amarillo desde "
-    f"{SATISFACTION_YELLOW:.0f} %, rojo por debajo; gris sin respuestas.",
-    f"Cumplimiento de actividades (FIN, AI2, AI4): actividades realizadas frente a lo programado a la fecha de "
-    f"corte (la meta anual por la parte del calendario mensual ya transcurrida); verde desde "
-    f"{COMPLIANCE_GREEN:.0f} %, amarillo desde {COMPLIANCE_YELLOW:.0f} %, rojo por debajo; gris si aún no hay "
-    "nada programado.",
-    f"AI1 (gestiones): gestiones atendidas entre recibidas; verde desde {COMPLIANCE_GREEN:.0f} %, amarillo "
-    f"desde {COMPLIANCE_YELLOW:.0f} %, rojo por debajo; gris sin gestiones.",
-]
+LIGHT_LABELS = {"green": "Verde", "yellow": "Amarillo", "red": "Rojo", "none": "Sin dato", "off": "No aplica"}
+NOT_APPLICABLE = {"color": "off", "label": LIGHT_LABELS["off"], "basis": "componente condicional que no aplica "
+                  "este año", "progress": None, "expected": None}
+
+
+def thresholds(program: ProgramYear | None) -> tuple[float, float]:
+    """(green, yellow) of the program year's traffic light; the defaults without a program."""
+    if program is None:
+        return float(DEFAULT_GREEN), float(DEFAULT_YELLOW)
+    return float(program.threshold_green), float(program.threshold_yellow)
+
+
+def thresholds_text(program: ProgramYear | None) -> list[str]:
+    green, yellow = thresholds(program)
+    limits = f"verde desde {green:.0f} %, amarillo desde {yellow:.0f} %, rojo por debajo"
+    return [
+        f"Umbrales del programa: {limits}.",
+        f"Satisfacción (PROPÓSITO, AI3, AI5, AI6): el valor del año; {limits}; gris sin respuestas.",
+        "Cumplimiento de actividades (FIN, AI2, AI4 y cada línea de acción): actividades realizadas frente a lo "
+        "programado a la fecha de corte (la meta anual por la parte del calendario mensual ya transcurrida); "
+        f"{limits}; gris si aún no hay nada programado.",
+        f"AI1 (gestiones): gestiones atendidas entre recibidas; {limits}; gris sin gestiones.",
+        "Un componente condicional que no aplica en el año se muestra como «No aplica» y no cuenta en FIN.",
+    ]
+
+
+THRESHOLDS_TEXT = thresholds_text(None)
+# The satisfaction formula the report applies (CONTRACTS.md), as the pages state it beside the responses count.
+SATISFACTION_FORMULA_ES = ("fórmula: respuestas positivas a preguntas indicadoras / respuestas a preguntas "
+                           "indicadoras × 100")
 
 
 def level_label(level: str) -> str:
@@ -48,13 +67,6 @@ def _color(value: float | None, green: float, yellow: float) -> str:
     if value >= green:
         return "green"
     return "yellow" if value >= yellow else "red"
-
-
-def _lines(program: ProgramYear, level: str) -> list:
-    if level == "FIN":
-        return [line for component in program.components for line in component.action_lines]
-    component = program.component(level)
-    return list(component.action_lines) if component else []
 
 
 def schedule_share(lines, year: int, today: date) -> float:
@@ -76,28 +88,35 @@ def schedule_share(lines, year: int, today: date) -> float:
 
 
 def light(level: str, year_row: dict, program: ProgramYear | None, year: int, today: date) -> dict:
+    if year_row.get("applies") is False:
+        return dict(NOT_APPLICABLE)
     kind = level_kinds(program)[level]
     value = year_row["value"]
+    green, yellow = thresholds(program)
     if kind == "satisfaction":
-        color = _color(value, SATISFACTION_GREEN, SATISFACTION_YELLOW)
+        color = _color(value, green, yellow)
         basis = "sin respuestas" if value is None else f"satisfacción {value:.1f} %"
         return {"color": color, "label": LIGHT_LABELS[color], "basis": basis, "progress": value}
     if level == "AI1":
-        color = _color(value, COMPLIANCE_GREEN, COMPLIANCE_YELLOW)
+        color = _color(value, green, yellow)
         basis = "sin gestiones recibidas" if value is None else f"{value:.1f} % de las gestiones atendidas"
         return {"color": color, "label": LIGHT_LABELS[color], "basis": basis, "progress": value}
     if program is None:
         return {"color": "none", "label": LIGHT_LABELS["none"], "basis": "sin programa cargado", "progress": None,
                 "expected": None}
-    expected = stated_target(program, level) * schedule_share(_lines(program, level), year, today)
+    expected = stated_target(program, level) * schedule_share(level_lines(program, level), year, today)
+    return progress_light(year_row["numerator"], expected, green, yellow)
+
+
+def progress_light(realized: int, expected: float, green: float, yellow: float) -> dict:
+    """Realized activities against what was programmed up to the cut (`expected`, may be fractional)."""
     if expected <= 0:
         return {"color": "none", "label": LIGHT_LABELS["none"], "basis": "aún no hay actividades programadas",
                 "progress": None, "expected": 0.0}
     # percent() works on integers: compare in hundredths of an activity
-    progress = percent(round(year_row["numerator"] * 100), round(expected * 100))
-    color = _color(progress, COMPLIANCE_GREEN, COMPLIANCE_YELLOW)
-    basis = (f"{progress:.1f} % de lo programado a la fecha ({year_row['numerator']} realizadas de "
-             f"{expected:.1f} programadas)")
+    progress = percent(round(realized * 100), round(expected * 100))
+    color = _color(progress, green, yellow)
+    basis = f"{progress:.1f} % de lo programado a la fecha ({realized} realizadas de {expected:.1f} programadas)"
     return {"color": color, "label": LIGHT_LABELS[color], "basis": basis, "progress": progress,
             "expected": round(expected, 1)}
 
@@ -105,7 +124,7 @@ def light(level: str, year_row: dict, program: ProgramYear | None, year: int, to
 def target_text(level: str, program: ProgramYear | None) -> str | None:
     """The target (meta) as a sentence, where one exists."""
     if level_kinds(program)[level] == "satisfaction":
-        parts = [f"umbral de satisfacción {SATISFACTION_GREEN:.0f} %"]
+        parts = [f"umbral de satisfacción {thresholds(program)[0]:.0f} %"]
         component = program.component(level) if program else None
         if component is not None and component.target is not None:
             parts.insert(0, f"{component.target} actividades en el año")
@@ -134,7 +153,8 @@ def summaries(report: dict, program: ProgramYear | None, today: date) -> list[di
             "level": level, "label": level_label(level), "kind": kinds[level],
             "name": component.name if component else "", "formula": component.formula if component else "",
             "year": year_row, "quarters": [r for r in rows if r["period"] != str(year)],
-            "target": target_text(level, program),
+            "target": target_text(level, program), "thresholds": thresholds(program),
+            "applies": year_row.get("applies", True),
             "light": light(level, year_row, program, year, today),
         })
     return out

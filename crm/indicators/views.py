@@ -7,9 +7,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from crm.auth.permissions import permission_required
+from crm.core.audit import AuditEntry
 from crm.core.extensions import db
 from crm.core.pagination import paginate
 from crm.core.timeutil import local_today, quarter_bounds
+from crm.events.agreements.models import Agreement
 from crm.events.models import Activity, PartnerRequest
 from crm.indicators import reports, scorecard
 from crm.indicators.breakdowns import (
@@ -21,6 +23,8 @@ from crm.indicators.breakdowns import (
 )
 from crm.indicators.compute import QUARTERS, compute_report, period_labels
 from crm.indicators.levels import level_kinds
+from crm.indicators.lines import line_view
+from crm.indicators.realized import level_lines, line_counts
 from crm.program.models import LEVELS, ActionLine, Component, ProgramYear
 from crm.program.services import program_for_year
 
@@ -31,10 +35,24 @@ CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'sel
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def default_year() -> int:
+    """The year a page opens on: the current one when it has a program or activities, else the latest year
+    with a program (a new year's empty matrix is not what a coordinator comes to see)."""
+    current = local_today().year
+    programs = set(db.session.scalars(select(ProgramYear.year)))
+    if current in programs:
+        return current
+    start, end = quarter_bounds(current, 1)[0], quarter_bounds(current, 4)[1]
+    if db.session.scalar(select(Activity.id).where(Activity.date >= start, Activity.date < end).limit(1)):
+        return current
+    past = [year for year in programs if year <= current]
+    return max(past or programs or {current})
+
+
 def _year() -> int:
     raw = request.args.get("anio", "").strip()
     if not raw:
-        return local_today().year
+        return default_year()
     if not (raw.isascii() and raw.isdigit()) or not MIN_YEAR <= int(raw) <= MAX_YEAR:
         abort(404)
     return int(raw)
@@ -74,9 +92,10 @@ def dashboard():
     breakdowns = [{**b, "selected": select_rows(b, level, period)} for b in data["breakdowns"]]
     return render_template("indicators/dashboard.html", data=data, year=year, years=_years(year),
                            breakdowns=breakdowns, level=level, period=period, periods=period_labels(year),
-                           breakdown_levels=levels, thresholds=scorecard.THRESHOLDS_TEXT,
-                           definitions=reports.DEFINITIONS, label=scorecard.level_label,
-                           chart_alt=scorecard.trend_text, warning_es=scorecard.warning_es)
+                           breakdown_levels=levels, thresholds=data["thresholds"],
+                           definitions=data["definitions"], label=scorecard.level_label,
+                           chart_alt=scorecard.trend_text, warning_es=scorecard.warning_es,
+                           satisfaction_formula=scorecard.SATISFACTION_FORMULA_ES)
 
 
 _CHART_REPORTS: dict[tuple, dict] = {}
@@ -94,7 +113,10 @@ def _report_for_charts(year: int) -> dict:
     parts = [select(func.count(SurveyResponse.id)), select(func.max(SurveyResponse.id)),
              select(func.count(SurveyResponse.id)).where(excluded), select(func.sum(SurveyResponse.id)).where(excluded),
              select(func.count(Activity.id)), select(func.max(Activity.id)), select(func.count(PartnerRequest.id)),
-             select(func.count(PartnerRequest.attended_on)), select(func.sum(ActionLine.target))]
+             select(func.count(PartnerRequest.attended_on)), select(func.sum(ActionLine.target)),
+             # agreement milestones count as activities; a program load or edit (schedule, thresholds) is audited
+             select(func.count(Agreement.id)), select(func.max(Agreement.updated_at)),
+             select(func.max(AuditEntry.id)).where(AuditEntry.action.like("program.%"))]
     fingerprint = (year, db.engine.url.render_as_string(),
                    *db.session.execute(select(*(p.scalar_subquery() for p in parts))).one())
     if fingerprint not in _CHART_REPORTS:
@@ -102,6 +124,19 @@ def _report_for_charts(year: int) -> dict:
             _CHART_REPORTS.clear()
         _CHART_REPORTS[fingerprint] = compute_report(year)
     return _CHART_REPORTS[fingerprint]
+
+
+@bp.get("/lineas")
+@permission_required("view_indicators")
+def lines():
+    """Every action line of the year: realized and programmed per quarter and year, with traffic lights."""
+    year = _year()
+    program = program_for_year(year)
+    report = compute_report(year)
+    components = line_view(report, program, local_today())
+    return render_template("indicators/lines.html", year=year, years=_years(year), components=components,
+                           program=program, thresholds=scorecard.thresholds_text(program),
+                           warnings=[scorecard.warning_es(w) for w in report["warnings"]])
 
 
 @bp.get("/grafica/<level>.svg")
@@ -163,18 +198,14 @@ def _activities_detail(level: str, year: int, period: str) -> dict:
     line_filter = [ActionLine.program_year_id == program.id]
     if level != "FIN":
         line_filter.append(Component.code == level)
-    realized = dict(db.session.execute(
-        select(ActionLine.id, func.count(Activity.id)).join(Activity, Activity.action_line_id == ActionLine.id)
-        .join(Component, Component.id == ActionLine.component_id)
-        .where(*line_filter, Activity.date >= start, Activity.date < end).group_by(ActionLine.id)).all())
+    counts = line_counts(program, year)  # activities and agreement milestones, per line and quarter
+    quarters = QUARTERS if period == str(year) else (int(period[-1]),)
     lines = []
-    components = program.components if level == "FIN" else [c for c in program.components if c.code == level]
-    for component in components:
-        for line in component.action_lines:
-            months = line.monthly()
-            programmed = line.target if period == str(year) else sum(months[3 * (int(period[-1]) - 1):3 * int(period[-1])])
-            lines.append({"code": line.code, "description": line.description, "programmed": programmed,
-                          "realized": realized.get(line.id, 0)})
+    for line in level_lines(program, level):
+        months = line.monthly()
+        programmed = line.target if period == str(year) else sum(months[3 * (int(period[-1]) - 1):3 * int(period[-1])])
+        lines.append({"code": line.code, "description": line.description, "programmed": programmed,
+                      "realized": sum(counts.get((line.code, q), 0) for q in quarters)})
     query = (select(Activity).join(ActionLine, ActionLine.id == Activity.action_line_id)
              .join(Component, Component.id == ActionLine.component_id)
              .where(*line_filter, Activity.date >= start, Activity.date < end)

@@ -2,8 +2,10 @@ import click
 from flask.cli import AppGroup
 
 from crm.program import services
+from crm.program.reference.cli import reference_cli
 
 program_cli = AppGroup("program", help="Programa anual (matriz de resultados).")
+program_cli.add_command(reference_cli)  # `program reference load`
 
 
 @program_cli.command("load")

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from crm.core import audit
 from crm.core.errors import DomainError
 from crm.core.extensions import db
+from crm.program import matrix
 from crm.program.models import LEVELS, ActionLine, Component, ProgramYear
 
 BUILTIN = Path(__file__).with_name("program_2025.yaml")
@@ -105,6 +106,7 @@ def _check_level(level, where: str, seen_levels: set[str], seen_lines: set[str],
     clean_lines = [_check_line(line, code, f"{where} action_lines[{index}]", seen_lines, problems)
                    for index, line in enumerate(lines, start=1)]
     return {
+        **matrix.check_level_keys(level, code, where, problems),
         "code": code, "kind": kind, "target": target, "lines": [line for line in clean_lines if line is not None],
         "name": str(level.get("name") or code).strip(), "description": str(level.get("description") or "").strip(),
         "formula": str(level.get("formula") or "").strip(),
@@ -152,10 +154,12 @@ def validate_program(data: dict) -> tuple[dict, list[str]]:
     missing = [code for code in LEVELS if code not in seen_levels]
     if missing:
         problems.append(f"levels: faltan los niveles {', '.join(missing)}")
+    thresholds = matrix.check_thresholds(data.get("thresholds"), problems)
     if problems:
         raise ProgramError(problems)
     warnings = _target_warnings(clean_levels)
-    return {"year": year, "title": str(data.get("title") or f"Programa {year}"), "levels": clean_levels}, warnings
+    return {"year": year, "title": str(data.get("title") or f"Programa {year}"), "thresholds": thresholds,
+            "levels": clean_levels}, warnings
 
 
 def load_program(data: dict, *, actor=None) -> LoadResult:
@@ -168,6 +172,8 @@ def load_program(data: dict, *, actor=None) -> LoadResult:
         db.session.add(program)
         db.session.flush()
     program.title = clean["title"]
+    program.threshold_green = clean["thresholds"]["green"]
+    program.threshold_yellow = clean["thresholds"]["yellow"]
     existing = {c.code: c for c in program.components}
     existing_lines = {
         line.code: line
@@ -186,6 +192,8 @@ def load_program(data: dict, *, actor=None) -> LoadResult:
         component.frequency = level["frequency"]
         component.target = level["target"]
         component.position = position
+        for key in ("dimension", "indicator_type", *matrix.TEXT_KEYS, "conditional", "applies"):
+            setattr(component, key, level[key])
         db.session.flush()
         for line_position, line in enumerate(level["lines"]):
             wanted_lines.add(line["code"])
@@ -222,15 +230,28 @@ def _remove_lines(lines: dict[str, ActionLine]) -> None:
                                 "puede quitarse del programa"]) from None
 
 
+def _level_as_data(c: Component) -> dict:
+    level = {"code": c.code, "name": c.name}
+    if c.description:
+        level["description"] = c.description
+    level.update({"kind": c.kind, "formula": c.formula, "frequency": c.frequency})
+    if c.target is not None:
+        level["target"] = c.target
+    level.update(matrix.level_keys_as_data(c))
+    if c.action_lines:
+        level["action_lines"] = [
+            {"code": line.code, "target": line.target, "description": line.description,
+             **({"schedule": [int(x) for x in line.schedule]} if line.schedule else {})}
+            for line in c.action_lines]
+    return level
+
+
 def program_as_data(program: ProgramYear) -> dict:
-    """The stored program in the shape of a program file (to check it again with validate_program)."""
+    """The stored program in the shape of a program file: `program load` reads it back unchanged."""
     return {
         "year": program.year, "title": program.title,
-        "levels": [{
-            "code": c.code, "name": c.name, "kind": c.kind, "target": c.target,
-            "action_lines": [{"code": line.code, "target": line.target, "schedule": line.schedule}
-                             for line in c.action_lines],
-        } for c in program.components],
+        "thresholds": {"green": program.threshold_green, "yellow": program.threshold_yellow},
+        "levels": [_level_as_data(c) for c in program.components],
     }
 
 

@@ -69,7 +69,7 @@ def test_json_to_a_file(sample, tmp_path):
     assert json.loads(path.read_text(encoding="utf-8"))["year"] == 2025
 
 
-def test_csv_has_one_row_per_indicator(sample, tmp_path):
+def test_csv_has_one_row_per_indicator_then_per_action_line(sample, tmp_path):
     path = tmp_path / "matriz.csv"
     result = sample.test_cli_runner().invoke(
         args=["indicators", "report", "--year", "2025", "--format", "csv", "--output", str(path)])
@@ -77,22 +77,25 @@ def test_csv_has_one_row_per_indicator(sample, tmp_path):
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     data = read_table(path)
     assert data.header == list(COLUMNS)
-    assert len(data.rows) == 40
-    by_key = {(cells["level"], cells["period"]): cells for _, cells in data.rows}
+    assert len(data.rows) == 40 + 23 * 5  # 8 levels x 5 periods, then 23 action lines x 5 periods
+    by_key = {(cells["level"], cells["period"]): cells for _, cells in data.rows if cells["kind"] != "action_line"}
+    lines = {(cells["line"], cells["period"]): cells for _, cells in data.rows if cells["kind"] == "action_line"}
+    assert (lines[("AI2.2", "2025-Q1")]["numerator"], lines[("AI2.2", "2025-Q1")]["denominator"]) == ("1", "15")  # 52 spread: 5, 5, 5, 5, 4, ...
+    assert by_key[("AI3", "2025")]["activities_programmed"] == "85"
     assert by_key[("AI3", "2025")]["value"] == "50.0"
     assert by_key[("AI3", "2025")]["responses"] == "4"
     assert by_key[("AI3", "2025-Q4")]["value"] == ""
     assert by_key[("FIN", "2025")]["value"] == "0.3"
 
 
-def test_xlsx_has_one_row_per_indicator_and_no_formulas(sample, tmp_path):
+def test_xlsx_has_the_csv_rows_and_no_formulas(sample, tmp_path):
     path = tmp_path / "matriz.xlsx"
     result = sample.test_cli_runner().invoke(args=["indicators", "report", "--year", "2025", "--output", str(path)])
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(path).worksheets[0]
     values = list(sheet.iter_rows(values_only=True))
     assert list(values[0]) == list(COLUMNS)
-    assert len(values) == 41
+    assert len(values) == 1 + 40 + 23 * 5
     fin_year = next(row for row in values if row[0] == "FIN" and row[2] == "2025")
     assert fin_year[3:5] == (2, 579) and fin_year[6] == 0.3
     assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
@@ -103,7 +106,7 @@ def test_csv_to_standard_output(sample):
     assert result.exit_code == 0
     lines = result.output.lstrip("\ufeff").splitlines()
     assert lines[0] == ",".join(COLUMNS)
-    assert len(lines) == 41
+    assert len(lines) == 1 + 40 + 23 * 5
 
 
 def test_activity_dates_are_local_dates(sample):
