@@ -1,4 +1,5 @@
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -34,8 +35,25 @@ class RequestForm(FlaskForm):
                             description="Por ejemplo: INE, un organismo público local electoral o un área interna.")
     subject = StringField("Asunto", validators=[DataRequired(REQUIRED), Length(max=500)])
     action_code = SelectField("Línea de acción (AI1)", validators=[Optional()])
-    attended_on = DateField("Fecha de atención", validators=[Optional()])
+    attended_on = DateField("Fecha de atención", validators=[Optional()],
+                            description="Déjela vacía mientras la gestión esté pendiente.")
+    notes = TextAreaField("Notas", validators=[Optional(), Length(max=5000)])
     submit = SubmitField("Registrar gestión")
+
+
+class EvidenceLinkForm(FlaskForm):
+    link_title = StringField("Descripción del medio de verificación", validators=[DataRequired(REQUIRED), Length(max=300)],
+                        description="Por ejemplo: «Informe de la actividad» o «Nota publicada en el sitio del IECM».")
+    url = StringField("Dirección del enlace", validators=[DataRequired(REQUIRED), Length(max=2000)],
+                      description="Debe empezar con https:// o http://.")
+    submit = SubmitField("Agregar enlace")
+
+
+class EvidenceFileForm(FlaskForm):
+    file_title = StringField("Descripción del archivo", validators=[DataRequired(REQUIRED), Length(max=300)],
+                        description="Por ejemplo: «Lista de asistencia firmada» o «Fotografía del evento».")
+    file = FileField("Archivo", validators=[FileRequired("Elija un archivo PDF, JPEG o PNG.")])
+    submit = SubmitField("Adjuntar archivo")
 
 
 class AttendForm(FlaskForm):

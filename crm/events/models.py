@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.contacts.models import _in
@@ -47,6 +47,39 @@ class Activity(db.Model):
     action_line = relationship("ActionLine", lazy="joined")
     organizations = relationship("Organization", secondary=activity_organization, order_by="Organization.name")
     attendances: Mapped[list[Attendance]] = relationship(back_populates="activity", cascade="all, delete-orphan")
+    evidence: Mapped[list[ActivityEvidence]] = relationship(back_populates="activity", cascade="all, delete-orphan",
+                                                            order_by="ActivityEvidence.id")
+
+
+EVIDENCE_KINDS = {"link": "Enlace", "file": "Archivo"}
+
+
+class ActivityEvidence(db.Model):
+    """A means of verification of an activity (the matrix's "informes de las actividades realizadas"): a link
+    (http or https) or a file (PDF or image) kept outside the database under a document key."""
+
+    __tablename__ = "activity_evidence"
+    __table_args__ = (
+        CheckConstraint(_in("kind", list(EVIDENCE_KINDS)), name="kind_known"),
+        CheckConstraint("(kind = 'link' AND url IS NOT NULL AND document_key IS NULL) OR "
+                        "(kind = 'file' AND document_key IS NOT NULL AND url IS NULL)", name="link_or_file"),
+        CheckConstraint("url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'", name="url_http"),
+        CheckConstraint("size_bytes IS NULL OR size_bytes >= 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    document_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    activity: Mapped[Activity] = relationship(back_populates="evidence")
+    added_by = relationship("User")
 
 
 class Attendance(db.Model):

@@ -19,12 +19,14 @@ class EventsError(DomainError):
     pass
 
 
-def create_activity(*, on: date, action_code: str, title: str, type: str | None, modality: str | None,
-                    place: str = "", description: str = "", organization_ids: list[int] | None = None,
-                    actor) -> Activity:
+def _activity_values(*, on: date, action_code: str, title: str, type: str | None, modality: str | None,
+                     place: str, description: str, exclude_id: int | None = None) -> dict:
+    """The checked column values of an activity (new or edited); EventsError with a Spanish message."""
     title = clean(title)
     if not title:
         raise EventsError("El título es obligatorio.")
+    if len(title) > 300:
+        raise EventsError("El título es demasiado largo (máximo 300 caracteres).")
     line = action_line_by_code(on.year, action_code)
     if line is None:
         raise EventsError(f"La línea de acción {action_code} no existe en el programa {on.year}.")
@@ -32,20 +34,63 @@ def create_activity(*, on: date, action_code: str, title: str, type: str | None,
         raise EventsError("Tipo de actividad no válido.")
     if modality and modality not in MODALITIES:
         raise EventsError("Modalidad no válida.")
-    duplicate = db.session.scalar(select(Activity.id).where(Activity.date == on, Activity.action_line_id == line.id,
-                                                            Activity.title_key == fold(title)))
-    if duplicate:
+    query = select(Activity.id).where(Activity.date == on, Activity.action_line_id == line.id,
+                                      Activity.title_key == fold(title))
+    if exclude_id is not None:
+        query = query.where(Activity.id != exclude_id)
+    if db.session.scalar(query):
         raise EventsError("Ya está registrada una actividad con la misma fecha, línea de acción y título.")
-    activity = Activity(date=on, action_line_id=line.id, title=title, title_key=fold(title), type=type or None,
-                        modality=modality or None, place=clean(place), description=(description or "").strip())
-    if organization_ids:
-        activity.organizations = list(db.session.scalars(select(Organization).where(
-            Organization.id.in_(organization_ids))))
+    return {"date": on, "action_line_id": line.id, "title": title, "title_key": fold(title), "type": type or None,
+            "modality": modality or None, "place": clean(place)[:300], "description": (description or "").strip()}
+
+
+def _organizations(ids: list[int] | None) -> list[Organization]:
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Organization).where(Organization.id.in_(ids))))
+
+
+def create_activity(*, on: date, action_code: str, title: str, type: str | None, modality: str | None,
+                    place: str = "", description: str = "", organization_ids: list[int] | None = None,
+                    actor) -> Activity:
+    activity = Activity(**_activity_values(on=on, action_code=action_code, title=title, type=type,
+                                           modality=modality, place=place, description=description))
+    activity.organizations = _organizations(organization_ids)
     db.session.add(activity)
     db.session.flush()
     audit.record(actor, "activity.create", activity)
     db.session.commit()
     return activity
+
+
+_ACTIVITY_AUDITED = ("date", "action_line_id", "title", "type", "modality", "place", "description")
+
+
+def update_activity(activity: Activity, *, on: date, action_code: str, title: str, type: str | None,
+                    modality: str | None, place: str = "", description: str = "",
+                    organization_ids: list[int] | None = None, actor) -> dict:
+    """Changes every field of a recorded activity; returns (and audits) what changed, {field: [before, after]}."""
+    values = _activity_values(on=on, action_code=action_code, title=title, type=type, modality=modality,
+                              place=place, description=description, exclude_id=activity.id)
+    changes = {name: [_plain(getattr(activity, name)), _plain(values[name])] for name in _ACTIVITY_AUDITED
+               if getattr(activity, name) != values[name]}
+    for name, value in values.items():
+        setattr(activity, name, value)
+    organizations = _organizations(organization_ids)
+    before = sorted(org.id for org in activity.organizations)
+    after = sorted({org.id for org in organizations})
+    if before != after:
+        changes["organizations"] = [before, after]
+        activity.organizations = sorted(organizations, key=lambda org: org.name)
+    if changes:
+        audit.record(actor, "activity.update", activity, {"changes": changes})
+    db.session.commit()
+    return changes
+
+
+def _plain(value):
+    """A value as the audit log keeps it (JSON): dates as ISO text."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def add_attendance(activity: Activity, people: list[Person], *, actor) -> int:
@@ -71,34 +116,68 @@ def remove_attendance(activity: Activity, person_id: int, *, actor) -> None:
         db.session.commit()
 
 
-def mark_request_attended(item: PartnerRequest, on: date, *, actor) -> PartnerRequest:
-    if on < item.received_on:
+def check_attention(received_on: date, attended_on: date | None) -> None:
+    """The rule every way of recording a request follows (staff pages, the import's rows)."""
+    if attended_on is not None and attended_on < received_on:
         raise EventsError("La fecha de atención no puede ser anterior a la de recepción.")
+
+
+def mark_request_attended(item: PartnerRequest, on: date, *, actor) -> PartnerRequest:
+    check_attention(item.received_on, on)
     item.attended_on = on
     audit.record(actor, "request.attend", item, {"attended_on": on.isoformat()})
     db.session.commit()
     return item
 
 
+def _request_line(received_on: date, action_code: str):
+    if not action_code:
+        return None
+    line = action_line_by_code(received_on.year, action_code)
+    if line is None or not line.code.startswith("AI1."):
+        raise EventsError(f"{action_code} no es una línea de acción AI1 del programa {received_on.year}.")
+    return line
+
+
 def create_request(*, received_on: date, requester: Organization, subject: str, action_code: str = "",
-                   attended_on: date | None = None, actor) -> PartnerRequest:
+                   attended_on: date | None = None, notes: str = "", actor) -> PartnerRequest:
     subject = clean(subject)
     if not subject:
         raise EventsError("El asunto es obligatorio.")
-    if attended_on and attended_on < received_on:
-        raise EventsError("La fecha de atención no puede ser anterior a la de recepción.")
-    line = None
-    if action_code:
-        line = action_line_by_code(received_on.year, action_code)
-        if line is None or not line.code.startswith("AI1."):
-            raise EventsError(f"{action_code} no es una línea de acción AI1 del programa {received_on.year}.")
+    check_attention(received_on, attended_on)
+    line = _request_line(received_on, action_code)
     item = PartnerRequest(received_on=received_on, attended_on=attended_on, requester_id=requester.id,
-                          subject=subject, subject_key=fold(subject), action_line_id=line.id if line else None)
+                          subject=subject, subject_key=fold(subject), action_line_id=line.id if line else None,
+                          notes=(notes or "").strip())
     db.session.add(item)
     db.session.flush()
     audit.record(actor, "request.create", item)
     db.session.commit()
     return item
+
+
+_REQUEST_AUDITED = ("received_on", "attended_on", "requester_id", "subject", "action_line_id", "notes")
+
+
+def update_request(item: PartnerRequest, *, received_on: date, requester: Organization, subject: str,
+                   action_code: str = "", attended_on: date | None = None, notes: str = "", actor) -> dict:
+    """Changes every field of a recorded request; returns (and audits) what changed, {field: [before, after]}."""
+    subject = clean(subject)
+    if not subject:
+        raise EventsError("El asunto es obligatorio.")
+    check_attention(received_on, attended_on)
+    line = _request_line(received_on, action_code)
+    values = {"received_on": received_on, "attended_on": attended_on, "requester_id": requester.id,
+              "subject": subject, "action_line_id": line.id if line else None, "notes": (notes or "").strip()}
+    changes = {name: [_plain(getattr(item, name)), _plain(values[name])] for name in _REQUEST_AUDITED
+               if getattr(item, name) != values[name]}
+    for name, value in values.items():
+        setattr(item, name, value)
+    item.subject_key = fold(subject)
+    if changes:
+        audit.record(actor, "request.update", item, {"changes": changes})
+    db.session.commit()
+    return changes
 
 
 def update_participant(participant: Participant, *, accreditation_status: str, folio: str, training_completed: bool,
