@@ -1,0 +1,1 @@
+"""Reference figures (crm.program.reference) and the «Cobertura» page (crm.indicators.coverage)."""

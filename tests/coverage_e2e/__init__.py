@@ -1,0 +1,1 @@
+"""The «Cobertura» page in a real browser."""
