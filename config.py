@@ -57,6 +57,10 @@ class Config:
     # instance folder's survey_files/), each at most CRM_UPLOAD_MAX_MB. Back this folder up with the database.
     CRM_UPLOAD_DIR = os.environ.get("CRM_UPLOAD_DIR") or ""
     CRM_UPLOAD_MAX_MB = int(os.environ.get("CRM_UPLOAD_MAX_MB") or 10)
+    # Documents staff attach (crm/core/documents.py: signed agreements, activity evidence): kept in
+    # CRM_DOCUMENT_DIR (empty: the instance folder's documents/), each at most CRM_DOCUMENT_MAX_MB. Back it up too.
+    CRM_DOCUMENT_DIR = os.environ.get("CRM_DOCUMENT_DIR") or ""
+    CRM_DOCUMENT_MAX_MB = int(os.environ.get("CRM_DOCUMENT_MAX_MB") or 20)
 
     # Background tasks (Huey, crm/core/tasks.py): long imports run outside the request.
     # CRM_TASKS_URL: empty -> a SQLite file in the instance folder (tasks.db); "sqlite:////path/file.db";
@@ -120,12 +124,12 @@ class Config:
     CRM_RETAIN_RESPONSE_KEYS_MONTHS = os.environ.get("CRM_RETAIN_RESPONSE_KEYS_MONTHS", "2")
     # people who signed up on the public form and never confirmed their address
     CRM_RETAIN_UNCONFIRMED_MONTHS = os.environ.get("CRM_RETAIN_UNCONFIRMED_MONTHS", "3")
+    # in days: answers a personal link saved to continue later and never sent (surveys.respond.drafts)
+    CRM_RETAIN_DRAFTS_DAYS = os.environ.get("CRM_RETAIN_DRAFTS_DAYS", "30")
     CRM_RETENTION_HOUR = os.environ.get("CRM_RETENTION_HOUR", "4")  # local hour of the daily run; empty: off
 
     BABEL_DEFAULT_LOCALE = "es"
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    # in days: answers a personal link saved to continue later and never sent (surveys.respond.drafts)
-    CRM_RETAIN_DRAFTS_DAYS = os.environ.get("CRM_RETAIN_DRAFTS_DAYS", "30")
 
     # Legal texts live in data (crm/contacts privacy notices), not in code; these
     # are the configurable facts around them.

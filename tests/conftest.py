@@ -87,8 +87,8 @@ def database_url(_schema, tmp_path):
 
 
 @pytest.fixture
-def app(_schema, database_url):
-    app = _make_app(database_url)
+def app(_schema, database_url, tmp_path):
+    app = _make_app(database_url, CRM_DOCUMENT_DIR=str(tmp_path / "documents"))  # the demo stores PDFs
     with app.app_context():
         if _schema["kind"] == "postgresql":
             _empty_postgres(_schema)
@@ -98,7 +98,7 @@ def app(_schema, database_url):
 
 
 @pytest.fixture
-def app_with(_schema, database_url):
+def app_with(_schema, database_url, tmp_path):
     """app_with(**config) -> an app with production-like settings switched on (CSRF, rate limits).
 
     Use it as a context manager: `with app_with(WTF_CSRF_ENABLED=True) as app: ...`.
@@ -107,7 +107,7 @@ def app_with(_schema, database_url):
 
     @contextmanager
     def _build(**overrides):
-        app = _make_app(database_url, **overrides)
+        app = _make_app(database_url, **{"CRM_DOCUMENT_DIR": str(tmp_path / "documents"), **overrides})
         with app.app_context():
             if _schema["kind"] == "postgresql":
                 _empty_postgres(_schema)

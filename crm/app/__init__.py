@@ -82,8 +82,10 @@ def _import_models() -> None:
     import crm.auth.models  # noqa: F401
     import crm.contacts.models  # noqa: F401
     import crm.core.audit  # noqa: F401
+    import crm.events.agreements.models  # noqa: F401
     import crm.events.models  # noqa: F401
     import crm.program.models  # noqa: F401
+    import crm.program.reference.models  # noqa: F401
     import surveys.models  # noqa: F401
     import surveys.versioning  # noqa: F401  (bumps questions_version on any question or choice change)
 

@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from crm.app import demo_year
 from crm.contacts.catalogs import ALCALDIAS, NETWORKS
 from crm.contacts.models import (
     Affiliation,
@@ -23,6 +24,7 @@ from crm.contacts.models import (
 )
 from crm.core.extensions import db
 from crm.core.text import fold
+from crm.events.agreements.models import Agreement
 from crm.events.models import Activity, Attendance, ObservationProgram, Participant, PartnerRequest
 from crm.program import services as program_services
 from surveys.models import Answer, Choice, Invitation, Question, Response, Survey
@@ -32,25 +34,27 @@ demo_cli = AppGroup("demo", help="Datos de demostración.")
 DEMO_MARK = "demo"
 
 ORGANIZATIONS = [
-    ("Instituto Nacional Electoral", "INE", "electoral", "national", "MX"),
+    ("Instituto Nacional Electoral", "INE", "electoral", "nacional", "MX"),
     ("Instituto Electoral del Estado de México", "IEEM", "electoral", "local", "MX"),
     ("Instituto Electoral y de Participación Ciudadana de Jalisco", "IEPC Jalisco", "electoral", "local", "MX"),
     ("Tribunal Electoral de la Ciudad de México", "TECDMX", "electoral", "local", "MX"),
-    ("Universidad Nacional Autónoma de México", "UNAM", "academic", "national", "MX"),
-    ("El Colegio de México", "COLMEX", "academic", "national", "MX"),
-    ("Universidad de Guadalajara", "UdeG", "academic", "national", "MX"),
-    ("Secretaría de Relaciones Exteriores", "SRE", "government", "national", "MX"),
-    ("Consulado General de México en Chicago", "", "government", "international", "US"),
-    ("Consulado General de México en Los Ángeles", "", "government", "international", "US"),
-    ("Alcaldía Coyoacán", "", "government", "local", "MX"),
-    ("Organización de los Estados Americanos", "OEA", "international", "international", "US"),
-    ("Instituto Internacional para la Democracia y la Asistencia Electoral", "IDEA Internacional", "international",
-     "international", "SE"),
-    ("Programa de las Naciones Unidas para el Desarrollo", "PNUD", "international", "international", "US"),
-    ("Observatorio Ciudadano de la Ciudad de México", "", "civil_society", "local", "MX"),
-    ("Red de Mujeres Migrantes en Canadá", "", "civil_society", "international", "CA"),
-    ("Casa de México en España", "", "civil_society", "international", "ES"),
-    ("Fundación para la Democracia Digital", "", "private", "national", "MX"),
+    ("Universidad Nacional Autónoma de México", "UNAM", "academica", "nacional", "MX"),
+    ("El Colegio de México", "COLMEX", "academica", "nacional", "MX"),
+    ("Universidad de Guadalajara", "UdeG", "academica", "nacional", "MX"),
+    ("Secretaría de Relaciones Exteriores", "SRE", "gubernamental", "nacional", "MX"),
+    ("Consulado General de México en Chicago", "", "gubernamental", "internacional", "US"),
+    ("Consulado General de México en Los Ángeles", "", "gubernamental", "internacional", "US"),
+    ("Alcaldía Coyoacán", "", "gubernamental", "local", "MX"),
+    ("Organización de los Estados Americanos", "OEA", "internacional", "internacional", "US"),
+    ("Instituto Internacional para la Democracia y la Asistencia Electoral", "IDEA Internacional", "internacional",
+     "internacional", "SE"),
+    ("Programa de las Naciones Unidas para el Desarrollo", "PNUD", "internacional", "internacional", "US"),
+    ("Observatorio Ciudadano de la Ciudad de México", "", "sociedad_civil", "local", "MX"),
+    ("Red de Mujeres Migrantes en Canadá", "", "sociedad_civil", "internacional", "CA"),
+    ("Casa de México en España", "", "sociedad_civil", "internacional", "ES"),
+    ("Fundación para la Democracia Digital", "", "privada", "nacional", "MX"),
+    ("Canal del Congreso de la Ciudad de México", "", "medios", "local", "MX"),
+    ("Dirección Ejecutiva de Organización Electoral y Geoestadística", "DEOEyG", "area_interna", "local", "MX"),
 ]
 
 GIVEN_F = ["María", "Guadalupe", "Rosa", "Ana", "Fernanda", "Ximena", "Itzel", "Lucía", "Mariana", "Alejandra",
@@ -68,11 +72,12 @@ ABROAD = [
 ]
 
 
-def _org(name, acronym, kind, scope, country) -> Organization:
+def _org(index, name, acronym, kind, scope, country) -> Organization:
     org = db.session.scalar(select(Organization).where(Organization.name_key == fold(name)))
     if org is None:
         org = Organization(name=name, name_key=fold(name), acronym=acronym or None,
                            acronym_key=fold(acronym) if acronym else None, type=kind, scope=scope, country=country)
+        org.relations = demo_year.relation_periods(name, index)  # alta (and baja) in the past, not today
         db.session.add(org)
     return org
 
@@ -121,7 +126,8 @@ def load_demo(seed: int = 2025) -> dict[str, int]:
     if program_services.program_for_year(2025) is None:
         program_services.load_program(program_services.read_program_file(None), actor="demo")
     networks = {code: _network(code) for code in NETWORKS}
-    orgs = [_org(*row) for row in ORGANIZATIONS]
+    orgs = [_org(index, *row) for index, row in enumerate(ORGANIZATIONS)]
+    demo_year.unclassified_organizations()
     db.session.flush()
     for index in range(1, 61):
         _person(rng, index, networks, orgs)
@@ -142,10 +148,14 @@ def load_demo(seed: int = 2025) -> dict[str, int]:
     db.session.commit()
     _surveys(rng)
     db.session.commit()
+    demo_year.load_agreements()  # through their services, which commit
+    demo_year.load_evidence()
+    demo_year.load_reference_figures()
     return {
         "people": db.session.scalar(select(func.count(Person.id))),
         "organizations": db.session.scalar(select(func.count(Organization.id))),
         "activities": db.session.scalar(select(func.count(Activity.id))),
+        "agreements": db.session.scalar(select(func.count(Agreement.id))),
     }
 
 
@@ -275,7 +285,8 @@ def _invite_program_participants(survey, question) -> None:
 
 @demo_cli.command("load")
 def load() -> None:
-    """Carga datos de demostración (programa 2025, contactos, actividades, encuestas). Idempotente."""
+    """Carga datos de demostración (programa 2025, contactos, organizaciones, actividades, convenios, encuestas).
+    Idempotente."""
     counts = load_demo()
     click.echo(f"demo: {counts['people']} personas, {counts['organizations']} organizaciones, "
-               f"{counts['activities']} actividades")
+               f"{counts['activities']} actividades, {counts['agreements']} convenios")

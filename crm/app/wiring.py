@@ -31,14 +31,44 @@ def connect_domains() -> None:
     from surveys.responses import import_kind as responses_import
 
     contacts_import.register()  # the kinds of web import: contacts,
+    from crm.contacts.organizations import kind as organizations_import
+
+    organizations_import.register()  # organizations,
     events_imports.register()  # activities and requests,
     responses_import.register()  # survey responses
+    from crm.events.agreements import kind as agreements_import
+
+    agreements_import.register()  # agreements (convenios)
 
     from crm.contacts import exporter as contacts_export
+    from crm.events import reports as events_reports
     from surveys.responses import export as responses_export
 
     contacts_export.register()  # the kinds of background export: a filtered list of people,
+    events_reports.register()  # the filtered activities and requests,
     responses_export.register()  # a survey's responses
+
+    from crm.app.views import home
+    from crm.contacts.organizations.references import register_organization_reference
+    from crm.events import organizations as event_orgs
+    from crm.events.agreements import organizations as agreement_orgs
+    from crm.events.agreements import services as agreements
+
+    # a merge of two organizations moves the activities, requests and participants that name the absorbed one,
+    register_organization_reference("events", merge=event_orgs.merge_organization, count=event_orgs.count_links)
+    # and the agreements that name it
+    register_organization_reference("agreements", merge=agreement_orgs.merge_organization,
+                                    count=agreement_orgs.count_links)
+    home.register_block("agreements_ending", permission="view_agreements",
+                        template="events/agreements/_home_ending.html", context=agreements.ending_soon)
+
+    from crm.contacts.catalogs import match_alcaldia
+    from crm.contacts.services import resolve_country
+    from crm.program.reference.kinds import register_key_type
+
+    # the program's reference figures name alcaldías and countries as contacts stores them
+    register_key_type("alcaldia", match_alcaldia)
+    register_key_type("pais", resolve_country)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -53,9 +83,11 @@ def register_blueprints(app: Flask) -> None:
     from crm.auth.views.admin import bp as admin_bp
     from crm.contacts.views import bp as contacts_bp
     from crm.contacts.views import signup_bp
+    from crm.events.agreements.views import bp as agreements_bp
     from crm.events.views import bp as events_bp
     from crm.exports.views import bp as exports_bp
     from crm.imports.views import bp as imports_bp
+    from crm.indicators.coverage.views import bp as coverage_bp
     from crm.indicators.views import bp as indicators_bp
     from crm.operations.views.backups import bp as backups_bp
     from crm.operations.views.health import bp as health_bp
@@ -64,7 +96,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, main_bp, admin_bp, program_bp, contacts_bp, events_bp, surveys_bp, public_bp,
                       privacy_bp, indicators_bp, signup_bp, imports_bp, health_bp,
-                      backups_bp, exports_bp):
+                      backups_bp, exports_bp, agreements_bp, coverage_bp):
         app.register_blueprint(blueprint)
 
 
@@ -72,6 +104,8 @@ def register_cli(app: Flask) -> None:
     from crm.app.demo import demo_cli
     from crm.auth.cli import users_cli
     from crm.contacts.imports.cli import contacts_cli
+    from crm.contacts.organizations.cli import organizations_cli
+    from crm.events.agreements.cli import agreements_cli
     from crm.events.imports.cli import activities_cli, requests_cli
     from crm.indicators.cli import indicators_cli
     from crm.operations.cli import backup_cli
@@ -80,5 +114,5 @@ def register_cli(app: Flask) -> None:
     from surveys.manage.cli import surveys_cli
 
     for group in (users_cli, program_cli, demo_cli, contacts_cli, activities_cli, requests_cli, surveys_cli,
-                  indicators_cli, backup_cli, retention_cli):
+                  indicators_cli, backup_cli, retention_cli, agreements_cli, organizations_cli):
         app.cli.add_command(group)

@@ -30,6 +30,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_privacy": frozenset({Role.ADMIN, Role.STAFF}),
     "manage_events": frozenset({Role.ADMIN, Role.STAFF}),
     "view_events": ALL,
+    "view_agreements": ALL,
+    "manage_agreements": frozenset({Role.ADMIN, Role.STAFF, Role.COORDINATOR}),
     # surveys
     "view_surveys": ALL,
     "manage_surveys": frozenset({Role.ADMIN, Role.STAFF}),
@@ -39,6 +41,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "export_reports": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "view_program": ALL,
     "manage_program": frozenset({Role.ADMIN}),
+    "view_coverage": frozenset({Role.ADMIN, Role.COORDINATOR}),  # network members against reference figures
     # administration
     "manage_users": frozenset({Role.ADMIN}),
     "view_audit": frozenset({Role.ADMIN}),

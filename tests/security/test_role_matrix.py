@@ -49,6 +49,8 @@ export_data         -         x          -      x
 manage_privacy      -         -          x      x
 manage_events       -         -          x      x
 view_events         x         x          x      x
+view_agreements     x         x          x      x
+manage_agreements   -         x          x      x
 view_surveys        x         x          x      x
 manage_surveys      -         -          x      x
 view_responses      -         x          x      x
@@ -56,6 +58,7 @@ view_indicators     x         x          x      x
 export_reports      -         x          -      x
 view_program        x         x          x      x
 manage_program      -         -          -      x
+view_coverage       -         x          -      x
 manage_users        -         -          -      x
 view_audit          -         -          -      x
 view_backups        -         -          -      x

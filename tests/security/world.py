@@ -119,6 +119,14 @@ def _candidates(endpoint: str, argument: str, per_kind: int) -> list:
         return _latest(Participant, 3)
     if argument == "request_id":
         return _latest(ArcoRequest if endpoint.startswith("contacts.") else PartnerRequest, 3)
+    if argument == "agreement_id":
+        from crm.events.agreements.models import Agreement
+
+        return _latest(Agreement, per_kind)
+    if argument == "year":
+        from crm.program.models import ProgramYear
+
+        return list(db.session.scalars(select(ProgramYear.year)))
     if argument == "level":
         return list(LEVELS)
     if argument == "fmt":
@@ -139,7 +147,8 @@ def _candidates(endpoint: str, argument: str, per_kind: int) -> list:
 
 def page_urls(app, per_kind: int = 12, methods=("GET",), skip=SKIP_ENDPOINTS) -> list[tuple[str, str]]:
     """(endpoint, url) for every route with the given methods, filled with existing ids (question ids with
-    their own survey's id)."""
+    their own survey's id, evidence ids with their own activity's id)."""
+    from crm.events.models import ActivityEvidence
     from surveys.models import Question
 
     urls: list[tuple[str, str]] = []
@@ -153,6 +162,10 @@ def page_urls(app, per_kind: int = 12, methods=("GET",), skip=SKIP_ENDPOINTS) ->
             pairs = db.session.execute(select(Question.survey_id, Question.id).order_by(Question.id.desc())
                                        .limit(per_kind)).all()
             values = [{"survey_id": s, "question_id": q} for s, q in pairs]
+        elif "evidence_id" in arguments:
+            pairs = db.session.execute(select(ActivityEvidence.activity_id, ActivityEvidence.id)
+                                       .order_by(ActivityEvidence.id.desc()).limit(per_kind)).all()
+            values = [{"activity_id": a, "evidence_id": e} for a, e in pairs]
         else:
             options = [_candidates(rule.endpoint, name, per_kind) for name in arguments]
             if any(not o for o in options):
