@@ -89,3 +89,36 @@ def test_a_coordinator_records_an_agreement_from_negotiation_to_signature(page, 
     assert_accessible(page, axe_check, screenshot, "agreement-document-error")
     page.get_by_role("link", name="Editar").click()
     assert_accessible(page, axe_check, screenshot, "agreement-edit")
+
+
+def test_the_signed_agreement_moves_ai1_6_on_the_lines_page_and_in_the_pdf_report(page, live_server, tmp_path):
+    """Issue 15's journey: a coordinator signs an agreement under AI1.6 on 2025-03-01, then sees the line's
+    first-quarter count go up by one on the action lines page and in the PDF report."""
+    import re
+    import subprocess
+
+    expect = _expect()
+    prepare(live_server, tmp_path)
+    log_in(page, live_server.create_user("coordinator", email="coordinacion@example.org"))
+
+    def on_the_page() -> int:
+        page.goto(f"{live_server.url}/indicadores/lineas?anio=2025")
+        cell = page.locator('[id="linea-AI1.6"] td').first  # the first quarter
+        expect(cell).to_be_visible()
+        return int(cell.get_attribute("data-realizadas"))
+
+    def in_the_pdf() -> int:
+        report = page.request.get(f"{live_server.url}/indicadores/informe.pdf?anio=2025")
+        assert report.ok and report.headers["content-type"].startswith("application/pdf")
+        path = tmp_path / "informe.pdf"
+        path.write_bytes(report.body())
+        text = " ".join(subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True,
+                                       text=True).stdout.split())
+        found = re.search(r"AI1\.6 (\d+) / \d+", text)  # the line's row in «Líneas de acción»: Q1 first
+        assert found, text[:2000]
+        return int(found.group(1))
+
+    before = on_the_page(), in_the_pdf()
+    page.goto(f"{live_server.url}/")
+    record_to_signature(page)
+    assert (on_the_page(), in_the_pdf()) == (before[0] + 1, before[1] + 1)
