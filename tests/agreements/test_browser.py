@@ -91,9 +91,10 @@ def test_a_coordinator_records_an_agreement_from_negotiation_to_signature(page, 
     assert_accessible(page, axe_check, screenshot, "agreement-edit")
 
 
-def test_the_signed_agreement_moves_ai1_6_on_the_lines_page_and_in_the_pdf_report(page, live_server, tmp_path):
+def test_the_signed_agreement_moves_ai1_6_on_the_dashboard_and_in_the_pdf_report(page, live_server, tmp_path):
     """Issue 15's journey: a coordinator signs an agreement under AI1.6 on 2025-03-01, then sees the line's
-    first-quarter count go up by one on the action lines page and in the PDF report."""
+    first-quarter count go up by one on the action lines page and in the PDF report, and AI1's activities on the
+    dashboard."""
     import re
     import subprocess
 
@@ -118,7 +119,14 @@ def test_the_signed_agreement_moves_ai1_6_on_the_lines_page_and_in_the_pdf_repor
         assert found, text[:2000]
         return int(found.group(1))
 
-    before = on_the_page(), in_the_pdf()
+    def on_the_dashboard() -> int:  # AI1's activities realized in the year, «N / M»
+        page.goto(f"{live_server.url}/indicadores/?anio=2025")
+        cell = page.locator('[id="actividades-AI1"]')
+        expect(cell).to_be_visible()
+        return int(cell.inner_text().split("/")[0])
+
+    before = on_the_page(), in_the_pdf(), on_the_dashboard()
     page.goto(f"{live_server.url}/")
     record_to_signature(page)
-    assert (on_the_page(), in_the_pdf()) == (before[0] + 1, before[1] + 1)
+    # AI1.6's first quarter gains the signing; AI1's activities gain the opinion (AI1.7) and the signing
+    assert (on_the_page(), in_the_pdf(), on_the_dashboard()) == (before[0] + 1, before[1] + 1, before[2] + 2)
