@@ -129,7 +129,8 @@ def _markers(url: str) -> dict[str, int]:
 def test_backups_taken_under_load_restore_every_committed_row(databases, tmp_path):
     source = databases.new("drill")
     seed = seed_survey(source, invitations=scaled(240))
-    people = scaled(20000)
+    # long enough that a backup (a process of its own, with the app to start) ends while it still runs
+    people = scaled(60000)
     contacts = _contacts_file(tmp_path / "contactos.csv", people)
     env = app_env(source, tmp_path / "instance")
     server = Gunicorn(env, tmp_path / "gunicorn.log").start()
