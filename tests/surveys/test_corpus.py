@@ -12,11 +12,11 @@ import os
 import warnings
 from pathlib import Path
 
-import pytest
 from pyxform.xls2json_backends import xls_to_dict, xlsx_to_dict
 
 from surveys.xlsform.model import XLSFormError
 from surveys.xlsform.reader import read_xlsform
+from tests.conftest import missing_dependency
 
 REPO = Path(__file__).resolve().parents[2]
 LOGIC_HEADERS = {"relevant": "relevant", "bind:relevant": "relevant", "relevance": "relevant",
@@ -27,9 +27,7 @@ LOGIC_HEADERS = {"relevant": "relevant", "bind:relevant": "relevant", "relevance
 def _corpus() -> Path:
     folder = Path(os.environ.get("VINCULO_XLSFORM_CORPUS") or REPO.parent / "shared" / "xlsform-corpus")
     if not (folder / "MANIFEST.tsv").is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the XLSForm corpus is missing: {folder}")
-        pytest.skip(f"the XLSForm corpus is not at {folder}")
+        missing_dependency(f"the XLSForm corpus is not at {folder}")
     return folder
 
 
