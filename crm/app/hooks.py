@@ -1,5 +1,5 @@
 """What every request and page goes through: the idle timeout, impossible path values, security headers,
-the `local` date filter, the template globals, and the error pages."""
+the `local` date filter and the display filters, the template globals, and the error pages."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 
 from crm.app.assets import cache_static
 from crm.auth.roles import role_has
+from crm.core.display import FILTERS
 from crm.core.timeutil import local_text
 from crm.core.web import MAX_ID
 
@@ -27,6 +28,8 @@ def register_hooks(app: Flask) -> None:
     app.url_value_preprocessor(_impossible_path_values)
     app.after_request(_security_headers)
     app.template_filter("local")(local_text)
+    for name, function in FILTERS.items():  # fecha, entero, porcentaje, etiqueta... (crm/core/display.py)
+        app.template_filter(name)(function)
     app.context_processor(_globals)
 
 
