@@ -5,7 +5,7 @@
 
 Wall-clock throughput moves by 2x on a shared machine; CPU time per request (time.process_time) does not.
 Both sides run in this process on the same SQLite (WAL) database, built by the real migrations with the
-survey of bench/submissions.py (8 questions, 9 answer rows per POST): the platform is the real application
+survey of bench/submissions.py (8 questions, 9 answer rows per POST; --form logic: its 40-question logic form): the platform is the real application
 with the production configuration (CSRF on, rate limits on, memory storage), POSTed through Flask's test
 client with one session cookie and its CSRF token and a new submission key per request, exactly the body
 bench/submissions.py sends; the floor is bench.submissions.floor_app() through the same test client.
@@ -29,8 +29,10 @@ from pathlib import Path
 
 from werkzeug.datastructures import MultiDict
 
+from bench import logic_form
+from bench import submissions as load_bench
 from bench.common import SqliteSchema, note
-from bench.submissions import ANSWER_ROWS, ANSWERS, TOKEN, count_stored, create_survey
+from bench.submissions import TOKEN, count_stored, create_survey
 
 
 def platform_app(url: str):
@@ -51,7 +53,7 @@ def platform_poster(app):
     client = app.test_client()
     html = client.get(f"/r/{TOKEN}").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    base = [("csrf_token", token), ("_lang", "es"), *ANSWERS]
+    base = [("csrf_token", token), ("_lang", "es"), *load_bench.ANSWERS]
 
     def post(key: str) -> int:
         return client.post(f"/r/{TOKEN}", data=MultiDict([*base, ("_clave", key)])).status_code
@@ -65,7 +67,7 @@ def floor_poster(url: str, survey_id: int):
     from bench.submissions import floor_app
 
     client = floor_app().test_client()
-    base = [("csrf_token", "none"), ("_lang", "es"), *ANSWERS]
+    base = [("csrf_token", "none"), ("_lang", "es"), *load_bench.ANSWERS]
 
     def post(key: str) -> int:
         return client.post(f"/r/{TOKEN}", data=MultiDict([*base, ("_clave", key)])).status_code
@@ -92,10 +94,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, metavar="N", default=0,
                         help="then profile the platform (cProfile, --posts POSTs) and print the top N functions "
                              "by cumulative and by own time")
+    parser.add_argument("--form", choices=("plain", "logic"), default="plain",
+                        help="plain: eight questions without logic; logic: bench.logic_form's 40 questions")
     args = parser.parse_args(argv)
+    if args.form == "logic":
+        load_bench.FORM = "logic"
+        load_bench.ANSWERS, load_bench.ANSWER_ROWS = logic_form.ANSWERS, logic_form.ANSWER_ROWS
     with tempfile.TemporaryDirectory(prefix="bench-submissions-cpu-") as folder:
         url = f"sqlite:///{SqliteSchema(Path(folder)).fresh('submissions')}"
-        survey_id = create_survey(url)
+        survey_id = create_survey(url, Path(folder))
         app = platform_app(url)
         platform = platform_poster(app)
         floor = floor_poster(url, survey_id)
@@ -108,11 +115,12 @@ def main(argv: list[str] | None = None) -> int:
                 note(f"round {run + 1}: {side} {ms:.3f} ms CPU per POST")
         stored, answers = count_stored(url, "cpu-platform-")
         expected = args.rounds * (args.posts + 200)
-        if stored != expected or answers != stored * ANSWER_ROWS:
+        rows = load_bench.ANSWER_ROWS
+        if stored != expected or answers != stored * rows:
             raise SystemExit(f"platform stored {stored} responses and {answers} answers, expected {expected} "
-                             f"and {expected * ANSWER_ROWS}")
+                             f"and {expected * rows}")
         p, f = statistics.median(measured["platform"]), statistics.median(measured["floor"])
-        print(f"submissions_cpu platform {p:.3f} ms floor {f:.3f} ms ratio {f / p:.3f} (floor/platform: the "
+        print(f"submissions_cpu {args.form} platform {p:.3f} ms floor {f:.3f} ms ratio {f / p:.3f} (floor/platform: the "
               f"share of the floor's rate per CPU) runs platform {[round(x, 3) for x in measured['platform']]} "
               f"floor {[round(x, 3) for x in measured['floor']]} loadavg_1m {os.getloadavg()[0]:.2f}")
         if args.profile:
