@@ -235,9 +235,11 @@ def _surveys(rng: random.Random) -> None:
     for code, title_es, title_en, component, answers in specs:
         if db.session.scalar(select(Survey.id).where(Survey.code == code)):
             continue
+        # the 2025 program year's surveys: open through the year, closed at its end (not "Abierta" in 2026)
         survey = Survey(code=code, form_id=code, title=title_es, titles={"es": title_es, "en": title_en},
-                        state="open", languages=["es", "en"], component_code=component, year=2025,
-                        open_token=secrets.token_urlsafe(32))
+                        state="closed", languages=["es", "en"], component_code=component, year=2025,
+                        open_token=secrets.token_urlsafe(32), created_at=datetime(2025, 1, 13, 16),
+                        opens_at=datetime(2025, 1, 20, 15), closes_at=datetime(2025, 12, 19, 23))
         scale = [("muy_satisfecho", "Muy satisfecha o satisfecho", "Very satisfied", True),
                  ("satisfecho", "Satisfecha o satisfecho", "Satisfied", True),
                  ("poco", "Poco satisfecha o satisfecho", "Somewhat dissatisfied", False),

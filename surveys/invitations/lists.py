@@ -15,6 +15,7 @@ from crm.contacts.catalogs import MEMBERSHIP_STATUSES, NETWORKS
 from crm.contacts.models import Person
 from crm.contacts.privacy.rights import can_contact
 from crm.contacts.search import PeopleFilter, people_query
+from crm.core.display import short_date
 from crm.core.errors import DomainError
 from crm.core.extensions import db
 from crm.events.models import Activity, Attendance, ObservationProgram, Participant
@@ -122,7 +123,7 @@ def select_people(selection: Selection) -> tuple[list[Person], str, str]:
         query = (select(Person).join(Attendance, Attendance.person_id == Person.id)
                  .where(Attendance.activity_id == activity.id).order_by(Person.name_key, Person.id))
         label = f"actividad:{activity.id}"
-        description = f"Asistentes a «{activity.title}» ({activity.date.isoformat()})"
+        description = f"Asistentes a «{activity.title}» ({short_date(activity.date)})"
     elif selection.source == "programa":
         program = db.session.get(ObservationProgram, selection.program_id) if selection.program_id else None
         if program is None:

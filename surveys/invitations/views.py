@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from crm.auth.permissions import permission_required
@@ -17,6 +17,7 @@ from crm.core.extensions import db
 from crm.core.pagination import paginate
 from crm.events.models import Activity, ObservationProgram
 from surveys.blueprints import surveys_bp
+from surveys.invitations import labels
 from surveys.invitations.forms import InviteForm
 from surveys.invitations.lists import (
     ACCREDITATION,
@@ -33,6 +34,12 @@ from surveys.invitations.lists import (
 )
 from surveys.invitations.sending import links_file, send_email_invitations, send_reminders
 from surveys.models import Invitation, Survey
+from surveys.responses.summaries import response_rates
+
+# ?orden= of the invitations list -> its column (a leading "-": descending; empty values always last)
+SORTS = {"persona": Person.name_key, "origen": Invitation.source, "medio": Invitation.channel,
+         "estado": Invitation.status, "enviada": Invitation.sent_at, "recordatorio": Invitation.reminded_at,
+         "abierta": Invitation.opened_at, "respondida": Invitation.answered_at}
 
 
 def _survey(survey_id: int) -> Survey:
@@ -75,7 +82,7 @@ def invite(survey_id: int):
     programs = db.session.execute(select(ObservationProgram.id, ObservationProgram.name)
                                   .order_by(ObservationProgram.election_date.desc())).all()
     return render_template(
-        "surveys/builder/invite.html", survey=survey, selection=selection, chosen=chosen, summary=summary,
+        "surveys/invitations/invite.html", survey=survey, selection=selection, chosen=chosen, summary=summary,
         description=description, problem=problem, form=InviteForm(formdata=None), sources=SOURCES,
         networks=NETWORKS, membership_statuses=MEMBERSHIP_STATUSES, countries=country_choices(),
         alcaldias=ALCALDIAS, activities=activities, programs=programs, roles=PROGRAM_ROLES,
@@ -147,12 +154,21 @@ def invite_remind(survey_id: int):
 def invitation_status(survey_id: int):
     survey = _survey(survey_id)
     status = request.args.get("estado", "")
-    query = (select(Invitation).where(Invitation.survey_id == survey.id)
-             .options(selectinload(Invitation.person).selectinload(Person.emails))
-             .order_by(Invitation.created_at.desc(), Invitation.id.desc()))
+    sort = request.args.get("orden", "")
+    sort = sort if sort.lstrip("-") in SORTS and sort.count("-") <= 1 else ""
+    query = (select(Invitation).where(Invitation.survey_id == survey.id).outerjoin(Person, Person.id == Invitation.person_id)
+             .options(selectinload(Invitation.person).selectinload(Person.emails)))
+    if sort:
+        column = SORTS[sort.lstrip("-")]
+        query = query.order_by(case((column.is_(None), 1), else_=0), column.desc() if sort.startswith("-") else column)
+    query = query.order_by(Invitation.created_at.desc(), Invitation.id.desc())
     if status in STATUSES:
         query = query.where(Invitation.status == status)
     page = paginate(query, per_page=50)
-    return render_template("surveys/builder/invitations.html", survey=survey, page=page,
-                           counts=status_counts(survey), statuses=STATUSES, status=status,
+    counts = status_counts(survey)
+    rates = response_rates(survey)
+    return render_template("surveys/invitations/status.html", survey=survey, page=page, counts=counts,
+                           statuses=STATUSES, status=status, sort=sort, rates=rates,
+                           sources=labels.source_labels([r["source"] for r in rates]
+                                                        + [inv.source for inv in page.items]),
                            confirm=ConfirmForm(), sending_problem=_sending_problem(survey))

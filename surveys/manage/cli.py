@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from crm.core.cli import ACTOR, fail, run_import
@@ -110,16 +111,21 @@ def close(survey_id: str) -> None:
 @click.argument("survey_id", metavar="SURVEY")
 @click.option("--email", default=None, help="Crea una invitación personal de un solo uso para esta dirección.")
 def link(survey_id: str, email: str | None) -> None:
-    """Imprime la ruta de la página para responder (enlace abierto o invitación personal)."""
+    """Imprime la dirección completa de la página para responder (enlace abierto o invitación personal), en
+    CRM_BASE_URL; la última línea es su ruta (empieza con /)."""
     survey = _survey(survey_id)
     if email is None:
-        click.echo(services.open_link(survey))
-        return
-    try:
-        invitation = services.create_invitation(survey, email, actor=ACTOR, source="línea de comandos")
-    except DomainError as exc:
-        fail(str(exc))
-    click.echo(services.invitation_path(invitation))
+        path = services.open_link(survey)
+    else:
+        try:
+            invitation = services.create_invitation(survey, email, actor=ACTOR, source="línea de comandos")
+        except DomainError as exc:
+            fail(str(exc))
+        path = services.invitation_path(invitation)
+    base = (current_app.config.get("CRM_BASE_URL") or "").rstrip("/")
+    if base:
+        click.echo(f"dirección completa: {base}{path}")
+    click.echo(path)
 
 
 @surveys_cli.command("export-form")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+import io
+
+import segno
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from crm.auth.permissions import permission_required
 from crm.contacts.forms import ConfirmForm
@@ -16,8 +18,9 @@ from crm.exports import service as export_service
 from surveys import services
 from surveys.blueprints import surveys_bp
 from surveys.forms import XLSFormUploadForm
-from surveys.models import METADATA, Invitation, Survey
-from surveys.models import Response as SurveyResponse
+from surveys.manage import labels
+from surveys.manage.listing import figures_for, key_figures, listing_query, sort_key
+from surveys.models import METADATA, Survey
 from surveys.responses import browse, bursts, summaries
 from surveys.responses.describe import question_label
 from surveys.responses.export import EXPORT_KIND, count_responses, export_download
@@ -31,20 +34,22 @@ def _survey(survey_id: int) -> Survey:
     return db.get_or_404(Survey, survey_id)
 
 
+def absolute_url(path: str) -> str:
+    """A respondent path as the full address people open: on CRM_BASE_URL, else on this request's host."""
+    base = (current_app.config.get("CRM_BASE_URL") or request.host_url).rstrip("/")
+    return base + path
+
+
 @surveys_bp.get("/")
 @permission_required("view_surveys")
 def index():
-    counts = dict(db.session.execute(select(SurveyResponse.survey_id, func.count(SurveyResponse.id))
-                                     .group_by(SurveyResponse.survey_id)).all())
-    invited = dict(db.session.execute(select(Invitation.survey_id, func.count(Invitation.id))
-                                      .group_by(Invitation.survey_id)).all())
     state = request.args.get("estado", "")
-    query = select(Survey).order_by(Survey.created_at.desc(), Survey.id.desc())
-    if state in services.STATES:
-        query = query.where(Survey.state == state)
-    page = paginate(query, per_page=30)
-    return render_template("surveys/index.html", page=page, counts=counts, invited=invited,
-                           states=services.STATES, state=state)
+    sort = sort_key(request.args.get("orden"))
+    page = paginate(listing_query(state=state if state in services.STATES else "", sort=sort), per_page=30)
+    figures = figures_for([s.id for s in page.items])
+    rows = [(s, figures[s.id]) for s in page.items]
+    return render_template("surveys/index.html", page=page, rows=rows, states=services.STATES, state=state,
+                           sort=sort)
 
 
 @surveys_bp.route("/importar-formulario", methods=["GET", "POST"])
@@ -76,16 +81,39 @@ def detail(survey_id: int):
     survey = _survey(survey_id)
     lang = request.args.get("idioma") if request.args.get("idioma") in (survey.languages or []) else \
         survey.default_language
+    labels.language_labels(survey.languages)
     metadata = request.args.get("metadatos") == "1"
     total, question_summaries = summaries.summarize(survey, lang, metadata=metadata)
     rates = summaries.response_rates(survey)
     return render_template("surveys/detail.html", survey=survey, total=total, summaries=question_summaries,
-                           rates=rates, states=services.STATES, lang=lang, metadata=metadata,
+                           rates=rates, sources=labels.source_labels(r["source"] for r in rates),
+                           figures=key_figures(survey), lang=lang, metadata=metadata,
                            has_metadata=any(q.type in METADATA for q in survey.questions),
-                           question_label=question_label,
-                           open_path=services.open_link(survey), confirm=ConfirmForm(),
-                           bursts=bursts.find_bursts(survey), burst_thresholds=bursts.thresholds(survey),
-                           excluded=summaries.excluded_count(survey))
+                           question_label=question_label, open_url=absolute_url(services.open_link(survey)),
+                           confirm=ConfirmForm(), bursts=bursts.find_bursts(survey),
+                           burst_thresholds=bursts.thresholds(survey), excluded=summaries.excluded_count(survey))
+
+
+@surveys_bp.get("/<int:survey_id>/qr.svg")
+@permission_required("view_surveys")
+def qr_code(survey_id: int):
+    """The open link as a QR code (SVG, made by segno), for posters and screens at events."""
+    survey = _survey(survey_id)
+    body = io.BytesIO()
+    segno.make(absolute_url(services.open_link(survey)), error="m").save(
+        body, kind="svg", scale=10, border=4, dark="#000", light="#fff", omitsize=True, xmldecl=True,
+        title=f"Código QR del enlace abierto de «{survey.title}»")
+    disposition = "attachment" if request.args.get("descargar") == "1" else "inline"
+    return Response(body.getvalue(), mimetype="image/svg+xml", headers={
+        "Content-Disposition": f'{disposition}; filename="{survey.code}-qr.svg"', "Cache-Control": "private, no-store"})
+
+
+@surveys_bp.get("/<int:survey_id>/cartel")
+@permission_required("view_surveys")
+def poster(survey_id: int):
+    """A printable page: the survey's title, its QR code and the open link written out."""
+    survey = _survey(survey_id)
+    return render_template("surveys/poster.html", survey=survey, open_url=absolute_url(services.open_link(survey)))
 
 
 @surveys_bp.post("/<int:survey_id>/rafagas")
@@ -166,6 +194,7 @@ def responses(survey_id: int):
     status = request.args.get("estado", "")
     page = paginate(browse.responses_query(survey, language=language, channel=channel, status=status), per_page=20)
     answers = browse.page_answers(survey, page, actor=current_user)
+    labels.language_labels(survey.languages)
     return render_template("surveys/responses.html", survey=survey, page=page, answers=answers, language=language,
-                           channel=channel, status=status)
+                           channel=channel, status=status, channels=browse.CHANNELS)
 

@@ -179,6 +179,6 @@ def response_rates(survey: Survey) -> list[dict]:
     result = []
     for source, invited, answered, sent in rows:
         answered, sent = int(answered or 0), int(sent or 0)
-        result.append({"source": source or "sin origen", "invited": invited, "sent": sent, "answered": answered,
+        result.append({"source": source or "", "invited": invited, "sent": sent, "answered": answered,
                        "rate": round(100 * answered / invited, 1) if invited else None})
     return result

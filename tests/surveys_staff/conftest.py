@@ -1,0 +1,16 @@
+"""The staff survey pages' tests; the browser tests (test_browser.py) use the live server, browser and axe
+fixtures of tests/e2e."""
+
+from tests.e2e.conftest import (  # noqa: F401
+    _console_errors,
+    _live_server,
+    _playwright,
+    axe_check,
+    browser,
+    csp_violations,
+    live_server,
+    new_page,
+    page,
+    phone_page,
+    screenshot,
+)
