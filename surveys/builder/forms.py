@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from surveys.builder.base import KINDS, SCALES
+from surveys.builder.conditions import JOINERS, OPERATORS
 from surveys.builder.templates import TEMPLATES
 from surveys.forms import COMPONENT_CHOICES
 from surveys.models import DEFAULT_PER_ADDRESS_HOUR, MAX_PER_ADDRESS_HOUR, MAX_PER_BROWSER
@@ -110,3 +111,55 @@ class QuestionForm(FlaskForm):
     more = SubmitField("Añadir filas de opciones")
     submit = SubmitField("Guardar pregunta")
 
+
+
+# --------------------------------------------------------------------------- sections, conditions, restrictions
+
+class SectionForm(FlaskForm):
+    title_es = StringField("Título de la sección en español",
+                           validators=[DataRequired("Escriba el título de la sección."), Length(max=1000)])
+    title_en = StringField("Título en inglés", validators=[Optional(), Length(max=1000)])
+    submit = SubmitField("Guardar")
+
+
+class ConditionRow(Form):
+    """One row of «mostrar esta pregunta solo si…» (a sub-form: the CSRF token is the parent form's)."""
+
+    question = SelectField("Pregunta", validate_choice=False)
+    operator = SelectField("Comparación", choices=[("", "Elija")] + list(OPERATORS.items()), validate_choice=False)
+    choice = SelectField("Opción", validate_choice=False)
+    value = StringField("Valor", validators=[Optional(), Length(max=300)],
+                        description="Número, texto o fecha (AAAA-MM-DD).")
+
+
+class ConditionForm(FlaskForm):
+    joiner = SelectField("Combinar las condiciones con", choices=list(JOINERS.items()), default="and")
+    rows = FieldList(FormField(ConditionRow), min_entries=0, max_entries=20)
+    more = SubmitField("Añadir otra condición")
+    remove = SubmitField("Quitar la condición")
+    submit = SubmitField("Guardar condición")
+
+
+class RestrictionForm(FlaskForm):
+    minimum = StringField("Valor mínimo", validators=[Optional(), Length(max=40)])
+    maximum = StringField("Valor máximo", validators=[Optional(), Length(max=40)])
+    min_length = StringField("Longitud mínima (caracteres)", validators=[Optional(), Length(max=10)])
+    max_length = StringField("Longitud máxima (caracteres)", validators=[Optional(), Length(max=10)])
+    pattern = StringField("Patrón (expresión regular)", validators=[Optional(), Length(max=300)],
+                          description="Opcional. Por ejemplo ^[0-9]{5}$ para un código postal de cinco dígitos.")
+    message_es = StringField("Mensaje si no se cumple, en español", validators=[Optional(), Length(max=1000)])
+    message_en = StringField("Mensaje en inglés", validators=[Optional(), Length(max=1000)])
+    remove = SubmitField("Quitar la restricción")
+    submit = SubmitField("Guardar restricción")
+
+
+class AdvancedForm(FlaskForm):
+    relevant = TextAreaField("Condición (columna relevant)", validators=[Optional(), Length(max=2000)],
+                             description="Por ejemplo: ${edad} >= 18 and selected(${temas}, 'voto'). Vacío: sin "
+                                         "condición.")
+    constraint = TextAreaField("Restricción (columna constraint)", validators=[Optional(), Length(max=2000)],
+                               description="Use «.» para la respuesta de esta pregunta, por ejemplo: . >= 18. "
+                                           "Vacío: sin restricción.")
+    message_es = StringField("Mensaje de la restricción en español", validators=[Optional(), Length(max=1000)])
+    message_en = StringField("Mensaje de la restricción en inglés", validators=[Optional(), Length(max=1000)])
+    submit = SubmitField("Guardar expresiones")

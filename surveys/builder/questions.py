@@ -8,8 +8,10 @@ The rule that protects stored answers: once a question has answers its type and 
 cannot be deleted, and an answered option cannot be deleted or renamed; labels, hints, the required and
 indicator flags and the positive marks can always be corrected, and new questions can always be added.
 
-The rules that protect a form's XLSForm logic are in surveys.builder.safety: the builder keeps every
-expression, message and parameter as imported, and only edits the types it offers (base.EDITABLE_TYPES).
+The rules that protect a form's XLSForm logic are in surveys.builder.safety: these functions keep every
+expression, message and parameter as it is (conditions and restrictions are written by
+surveys.builder.logic_edit), and only edit the types the builder offers (base.EDITABLE_TYPES). Moves to any
+place and sections: surveys.builder.order.
 """
 
 from __future__ import annotations

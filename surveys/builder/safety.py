@@ -1,8 +1,11 @@
 """The rules that keep a form's XLSForm logic intact while the builder edits it.
 
-The builder never writes an expression: conditions, restrictions, calculations and filters come from an
-imported XLSForm and are kept as they are. So a change that would leave an expression pointing at nothing or
-change what it means is refused, with a message naming the questions concerned:
+The builder writes two kinds of expression, a question's condition (relevant) and restriction (constraint),
+through surveys.builder.logic_edit with the import's compiler (on a survey with answers only when no stored
+answer breaks: surveys.builder.answers_check); every other expression (calculations, filters, required-if,
+defaults, repeat counts) comes from an imported XLSForm and is kept as it is. So a change that would leave an
+expression pointing at nothing or change what it means is refused, with a message naming the questions
+concerned:
 
 - a question other questions refer to (${name} in an expression, a label or a hint) keeps its code and cannot
   be deleted, and its type cannot change;
@@ -45,7 +48,8 @@ def refuse_if_used(survey: Survey, question: Question, action: str) -> None:
     what = {"delete": "no se puede eliminar", "rename": "su código no puede cambiar",
             "retype": "su tipo no puede cambiar"}[action]
     raise BuilderError(f"La pregunta «{question.name}» {what}: la usan las condiciones, cálculos o textos de "
-                       f"{_names(users)}. Cambie primero esas preguntas en el archivo XLSForm.")
+                       f"{_names(users)}. Cambie primero la lógica de esas preguntas («Condición y restricción», o el archivo "
+                       "XLSForm).")
 
 
 def refuse_retype_with_logic(question: Question) -> None:
@@ -61,7 +65,7 @@ def refuse_section_with_condition(question: Question) -> None:
     if question.type == "begin_group" and relevant:
         raise BuilderError(f"La sección «{question.label('es')}» tiene una condición (Se muestra si: "
                            f"{relevant.get('src', '')}) que se aplica a sus preguntas: quitarla cambiaría cuándo "
-                           "se muestran. Cámbiela en el archivo XLSForm.")
+                           "se muestran. Quite primero la condición de la sección (botón «Condición»).")
 
 
 def label_refs(survey: Survey, question: Question | None, labels: dict, hints: dict) -> bool:
@@ -158,4 +162,4 @@ def refuse_choice_change(survey: Survey, question: Question, kept: dict[int, str
         if choice.name in written and kept.get(choice.id) != choice.name:
             raise BuilderError(f"La opción «{choice.label('es')}» no puede quitarse ni cambiar su código "
                                f"«{choice.name}»: la condición o el cálculo de «{written[choice.name].name}» lo usa. "
-                               "Cámbielo primero en el archivo XLSForm.")
+                               "Cambie primero esa lógica («Condición y restricción», o el archivo XLSForm).")

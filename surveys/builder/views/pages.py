@@ -1,5 +1,5 @@
-"""Staff pages of the survey builder, on the `surveys` blueprint (/encuestas): new survey (blank or from a
-template), settings, questions and choices, order, duplicate, preview. Permission: manage_surveys."""
+"""The builder's main pages: new survey (blank or from a template), settings, the questions page, a question's
+form, moving one step, deleting, duplicating, preview."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from crm.auth.permissions import permission_required
 from crm.contacts.forms import ConfirmForm
+from crm.core.display import short_date
 from crm.core.extensions import db
 from crm.events.models import Activity, ObservationProgram
 from surveys import services
@@ -31,7 +32,9 @@ from surveys.builder.base import (
     kind_of,
     preset_choices,
 )
-from surveys.builder.forms import QuestionForm, SurveyForm, TemplateForm
+from surveys.builder.forms import QuestionForm, SectionForm, SurveyForm, TemplateForm
+from surveys.builder.logic_edit import in_repeat
+from surveys.builder.order import section_of
 from surveys.builder.questions import (
     add_question,
     delete_question,
@@ -49,11 +52,11 @@ from surveys.responses.describe import logic_lines, referenced_names
 BLANK_ROWS = 3
 
 
-def _survey(survey_id: int) -> Survey:
+def survey_of(survey_id: int) -> Survey:
     return db.get_or_404(Survey, survey_id)
 
 
-def _question(survey: Survey, question_id: int) -> Question:
+def question_of(survey: Survey, question_id: int) -> Question:
     question = db.session.get(Question, question_id)
     if question is None or question.survey_id != survey.id:
         abort(404)
@@ -63,7 +66,7 @@ def _question(survey: Survey, question_id: int) -> Question:
 def _fill_links(form: SurveyForm) -> None:
     activities = db.session.execute(select(Activity.id, Activity.date, Activity.title)
                                     .order_by(Activity.date.desc(), Activity.id.desc()).limit(300)).all()
-    form.activity.choices = [("", "Ninguna")] + [(str(a.id), f"{a.date.isoformat()} · {a.title}"[:120])
+    form.activity.choices = [("", "Ninguna")] + [(str(a.id), f"{short_date(a.date)} · {a.title}"[:120])
                                                  for a in activities]
     programs = db.session.execute(select(ObservationProgram.id, ObservationProgram.name)
                                   .order_by(ObservationProgram.election_date.desc())).all()
@@ -128,7 +131,7 @@ def builder_from_template():
 @surveys_bp.route("/<int:survey_id>/editar", methods=["GET", "POST"])
 @permission_required("manage_surveys")
 def builder_settings(survey_id: int):
-    survey = _survey(survey_id)
+    survey = survey_of(survey_id)
     if request.method == "GET":
         current = settings_of(survey)
         form = SurveyForm(formdata=None, title_es=current.title_es, title_en=current.title_en,
@@ -160,14 +163,18 @@ def builder_settings(survey_id: int):
 @surveys_bp.get("/<int:survey_id>/preguntas")
 @permission_required("manage_surveys")
 def builder_questions(survey_id: int):
-    survey = _survey(survey_id)
+    survey = survey_of(survey_id)
     questions = sorted(survey.questions, key=lambda q: (q.position, q.id))
+    shown = [q for q in questions if q.type not in ("end_group", "end_repeat")]
     return render_template("surveys/builder/questions.html", survey=survey, questions=questions,
                            answered=answered_question_ids(survey), responses=has_responses(survey),
                            depths=depths(survey), section_titles=section_titles(survey),
                            kinds=KINDS, kind_label=kind_label, states=services.STATES, confirm=ConfirmForm(),
                            logic_lines=logic_lines, is_editable=is_editable, xlsform_only=XLSFORM_ONLY,
-                           used_names=set().union(*(referenced_names(q) - {q.name} for q in questions)))
+                           used_names=set().union(*(referenced_names(q) - {q.name} for q in questions)),
+                           sections=[q for q in shown if q.type == "begin_group"], section_of=section_of(survey),
+                           targets=shown, repeated=in_repeat(survey), section_form=SectionForm(formdata=None),
+                           open_link=services.open_link(survey) if survey.state == "open" else None)
 
 
 def _question_data(form: QuestionForm, kind: str) -> QuestionData:
@@ -206,7 +213,8 @@ def _render_question(survey: Survey, form: QuestionForm, question: Question | No
                            kinds=KINDS, is_select=is_select, answered=answered, used_choices=used,
                            responses=has_responses(survey), scales=SCALES,
                            logic=logic_lines(question) if question is not None else [],
-                           required_if=question is not None and bool((question.logic or {}).get("required"))), status
+                           required_if=question is not None and bool((question.logic or {}).get("required")),
+                           logic_link=question is not None and question.id not in in_repeat(survey)), status
 
 
 def _handle_question(survey: Survey, form: QuestionForm, question: Question | None):
@@ -233,7 +241,7 @@ def _handle_question(survey: Survey, form: QuestionForm, question: Question | No
 @surveys_bp.route("/<int:survey_id>/preguntas/nueva", methods=["GET", "POST"])
 @permission_required("manage_surveys")
 def builder_question_new(survey_id: int):
-    survey = _survey(survey_id)
+    survey = survey_of(survey_id)
     if request.method == "POST":
         return _handle_question(survey, QuestionForm(), None)
     kind = request.args.get("tipo", "single")
@@ -254,8 +262,8 @@ def builder_question_new(survey_id: int):
 @surveys_bp.route("/<int:survey_id>/preguntas/<int:question_id>", methods=["GET", "POST"])
 @permission_required("manage_surveys")
 def builder_question_edit(survey_id: int, question_id: int):
-    survey = _survey(survey_id)
-    question = _question(survey, question_id)
+    survey = survey_of(survey_id)
+    question = question_of(survey, question_id)
     if question.type in ("end_group", "end_repeat"):
         abort(404)
     if not is_editable(question):  # from an imported XLSForm: shown, not edited
@@ -279,8 +287,8 @@ def builder_question_edit(survey_id: int, question_id: int):
 @surveys_bp.post("/<int:survey_id>/preguntas/<int:question_id>/mover")
 @permission_required("manage_surveys")
 def builder_question_move(survey_id: int, question_id: int):
-    survey = _survey(survey_id)
-    question = _question(survey, question_id)
+    survey = survey_of(survey_id)
+    question = question_of(survey, question_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     direction = {"arriba": "up", "abajo": "down"}.get(request.form.get("direccion", ""))
@@ -297,8 +305,8 @@ def builder_question_move(survey_id: int, question_id: int):
 @surveys_bp.post("/<int:survey_id>/preguntas/<int:question_id>/eliminar")
 @permission_required("manage_surveys")
 def builder_question_delete(survey_id: int, question_id: int):
-    survey = _survey(survey_id)
-    question = _question(survey, question_id)
+    survey = survey_of(survey_id)
+    question = question_of(survey, question_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = question.name or ""
@@ -317,7 +325,7 @@ def builder_question_delete(survey_id: int, question_id: int):
 @surveys_bp.post("/<int:survey_id>/duplicar")
 @permission_required("manage_surveys")
 def builder_duplicate(survey_id: int):
-    survey = _survey(survey_id)
+    survey = survey_of(survey_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     copy = duplicate(survey, actor=current_user)
@@ -328,7 +336,7 @@ def builder_duplicate(survey_id: int):
 @surveys_bp.get("/<int:survey_id>/vista-previa")
 @permission_required("manage_surveys")
 def builder_preview(survey_id: int):
-    survey = _survey(survey_id)
+    survey = survey_of(survey_id)
     languages = list(survey.languages or ["es"])
     lang = request.args.get("lang", "")
     lang = lang if lang in languages else (survey.default_language or "es")
