@@ -23,11 +23,9 @@ venv:
 	@scripts/setup venv
 
 run: venv
-	$(FLASK) db upgrade
-	$(FLASK) demo load
+	@scripts/setup database
 	@scripts/setup admin
-	@echo "Vínculo on http://$(HOST):$(PORT)/  (Ctrl+C stops it; background tasks run inside this process)"
-	CRM_TASKS_IN_PROCESS=1 $(FLASK) run --host $(HOST) --port $(PORT)
+	@scripts/setup serve "$(HOST)" "$(PORT)"
 
 test: venv
 	@scripts/setup axe --optional

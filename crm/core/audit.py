@@ -105,3 +105,76 @@ def redact(new_details: dict[int, dict], *, actor: Any, target: Any, reason: str
         if isinstance(entry, AuditEntry) and entry.id in new_details:
             db.session.expire(entry)
     return record(actor, "audit.redact", target, {"entries": sorted(new_details), "reason": reason})
+
+
+# --------------------------------------------------------------------------- how the audit page names entries
+
+ACTION_LABELS: dict[str, str] = {
+    "auth.login": "Inicio de sesión", "auth.logout": "Cierre de sesión",
+    "auth.login_failed": "Intento de acceso fallido", "auth.login_refused_inactive": "Acceso rechazado: cuenta desactivada",
+    "user.create": "Cuenta creada", "user.role_change": "Rol de cuenta cambiado", "user.activate": "Cuenta activada",
+    "user.deactivate": "Cuenta desactivada", "user.password_change": "Contraseña cambiada",
+    "audit.redact": "Datos suprimidos de la bitácora",
+    "person.view": "Persona consultada", "person.create": "Persona registrada", "person.update": "Persona modificada",
+    "person.note": "Nota agregada a una persona", "person.merge": "Personas fusionadas",
+    "person.block": "Tratamiento de datos bloqueado", "person.anonymize": "Persona anonimizada",
+    "person.opposition": "Oposición a recibir correos registrada",
+    "contacts.import": "Personas importadas", "contacts.export": "Personas exportadas",
+    "contacts.bulk_tag": "Etiqueta aplicada a varias personas", "contacts.bulk_status": "Estado cambiado a varias personas",
+    "membership.signup": "Registro público confirmado", "membership.signup_requested": "Registro público solicitado",
+    "membership.signup_ignored": "Registro público ignorado", "membership.confirm_email": "Correo confirmado",
+    "membership.approve": "Membresía aprobada", "membership.reject": "Membresía rechazada",
+    "arco.register": "Solicitud ARCO registrada", "arco.resolve": "Solicitud ARCO resuelta",
+    "arco.access_export": "Datos entregados por derecho de acceso",
+    "organization.view": "Organización consultada", "organization.create": "Organización registrada",
+    "organization.update": "Organización modificada", "organization.classify": "Organización clasificada",
+    "organization.merge": "Organizaciones fusionadas", "organization.archive": "Organización archivada",
+    "organization.unarchive": "Organización reactivada",
+    "organizations.import": "Organizaciones importadas", "organizations.export": "Organizaciones exportadas",
+    "activity.create": "Actividad registrada", "activity.update": "Actividad modificada",
+    "activity.attendance": "Asistencia registrada", "activity.attendance_remove": "Asistencia retirada",
+    "activity.evidence_add": "Evidencia agregada", "activity.evidence_remove": "Evidencia retirada",
+    "activity.evidence_download": "Evidencia descargada",
+    "activities.import": "Actividades importadas", "activities.export": "Actividades exportadas",
+    "request.create": "Gestión registrada", "request.update": "Gestión modificada", "request.attend": "Gestión atendida",
+    "requests.import": "Gestiones importadas", "requests.export": "Gestiones exportadas",
+    "agreement.create": "Convenio registrado", "agreement.update": "Convenio modificado",
+    "agreement.transition": "Cambio de estado de convenio", "agreement.document_attach": "Documento de convenio adjuntado",
+    "agreement.document_replace": "Documento de convenio reemplazado",
+    "agreement.document_download": "Documento de convenio descargado",
+    "agreements.import": "Convenios importados", "agreements.export": "Convenios exportados",
+    "program.load": "Programa anual cargado", "program.schedule": "Calendario del programa modificado",
+    "program.applies": "Aplicación de componente modificada",
+    "program.participant_add": "Participante de programa de observación agregado",
+    "program.participant_update": "Participante de programa de observación modificado",
+    "reference_figures.load": "Cifras de referencia cargadas",
+    "surveys.create": "Encuesta creada", "surveys.edit": "Encuesta modificada", "surveys.duplicate": "Encuesta duplicada",
+    "surveys.open": "Encuesta abierta", "surveys.close": "Encuesta cerrada",
+    "surveys.import_form": "Formulario de encuesta importado", "surveys.import_responses": "Respuestas importadas",
+    "surveys.export": "Respuestas exportadas", "surveys.view_responses": "Respuestas consultadas",
+    "surveys.view_upload": "Archivo de respuesta consultado", "surveys.upload_download": "Archivo de respuesta descargado",
+    "surveys.exclude_responses": "Respuestas excluidas", "surveys.include_responses": "Respuestas incluidas de nuevo",
+    "surveys.invite": "Invitaciones enviadas", "surveys.invite_links": "Enlaces personales generados",
+    "surveys.remind": "Recordatorios enviados", "surveys.question_add": "Pregunta agregada",
+    "surveys.question_edit": "Pregunta modificada", "surveys.question_delete": "Pregunta eliminada",
+    "surveys.question_move": "Pregunta movida", "surveys.question_logic": "Condición o restricción de pregunta modificada",
+    "indicators.export": "Indicadores exportados", "export.download": "Exportación descargada",
+    "retention.apply": "Plazos de conservación aplicados", "retention.dry_run": "Plazos de conservación revisados (sin cambios)",
+    "backup.create": "Respaldo creado", "backup.restore": "Respaldo restaurado", "backup.scheduled": "Respaldo programado",
+}
+_AREA_LABELS = {
+    "auth": "Acceso", "user": "Cuentas", "audit": "Bitácora", "person": "Personas", "contacts": "Personas",
+    "membership": "Redes", "arco": "Derechos ARCO", "organization": "Organizaciones", "organizations": "Organizaciones",
+    "activity": "Actividades", "activities": "Actividades", "request": "Gestiones", "requests": "Gestiones",
+    "agreement": "Convenios", "agreements": "Convenios", "program": "Programa", "reference_figures": "Programa",
+    "surveys": "Encuestas", "indicators": "Indicadores", "export": "Exportaciones", "retention": "Conservación",
+    "backup": "Respaldos",
+}
+
+
+def action_label(code: str) -> str:
+    """An action code in Spanish ("person.view" -> "Persona consultada"); an unknown code by its area."""
+    if code in ACTION_LABELS:
+        return ACTION_LABELS[code]
+    area = _AREA_LABELS.get(code.split(".", 1)[0])
+    return f"{area}: otra operación" if area else "Otra operación"

@@ -9,6 +9,7 @@ whoever uses a screen reader can avoid a page that reloads by itself (WCAG 2.2.1
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -22,6 +23,7 @@ from crm.core.tabular import csv_bytes
 from crm.imports import tasks
 from crm.imports.jobs import RUNNING, Job, Phase, Step, new_token, problems_of, purge_uploads, upload_folder
 from crm.imports.kinds import Kind, resolve_kind
+from crm.imports.templates import template_filename, template_xlsx
 
 bp = Blueprint("imports", __name__, url_prefix="/importar")
 REFRESH_SECONDS = 2
@@ -79,6 +81,19 @@ def upload(kind: str):
         tasks.start(current_user.id, kind, token, filename, address=request.remote_addr)
         return redirect(url_for(".preview", kind=kind, token=token, auto=None if form.auto.data else "0"))
     return render_template("imports/upload.html", form=form, spec=spec, kind=kind), (422 if form.errors else 200)
+
+
+@bp.get("/<kind>/plantilla.xlsx")
+@permission_required("import_data")
+def template(kind: str):
+    """The kind's template: the header row the importer reads, an example row, and a sheet describing each
+    column."""
+    spec = _kind(kind)
+    if not spec.fields:
+        abort(404)
+    filename = re.sub(r"[^A-Za-z0-9_.-]+", "-", template_filename(spec, kind))
+    return Response(template_xlsx(spec), headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.get("/<kind>/revisar/<token>")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from crm.core.extensions import db
 from crm.imports.kinds import Kind, Outcome, register_kind_resolver
 from surveys.models import ANSWERABLE, CALCULATED, METADATA, Survey
+from surveys.responses.import_guide import survey_fields
 from surveys.responses.imports import import_responses
 
 GONE = "La encuesta a la que se importaban las respuestas ya no existe; no se guardó nada."
@@ -32,4 +33,5 @@ def _responses_kind(survey_id: int) -> Kind | None:
         return Outcome(f"{report.imported} respuestas", None)
 
     return Kind(f"Importar respuestas: {survey.title}", columns, run, "surveys.detail", "Volver a la encuesta",
-                {"survey_id": survey.id})
+                {"survey_id": survey.id}, fields=survey_fields(survey),
+                template_name=f"plantilla-respuestas-{survey.code or survey.id}")

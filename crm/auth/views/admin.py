@@ -4,11 +4,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from crm.auth import services
+from crm.auth import audit_page, services
+from crm.auth.audit_page import AuditFilterForm
 from crm.auth.forms import ROLE_CHOICES, ActiveForm, RoleForm, UserCreateForm
 from crm.auth.models import User
 from crm.auth.permissions import permission_required
-from crm.core.audit import AuditEntry
+from crm.core.audit import action_label
 from crm.core.extensions import db
 from crm.core.pagination import paginate
 
@@ -72,13 +73,10 @@ def toggle_active(user_id: int):
 @bp.get("/bitacora")
 @permission_required("view_audit")
 def audit_log():
-    # Filters are capped (SQLite refuses very long LIKE patterns) and taken literally (no % or _ wildcards).
-    action = (request.args.get("accion") or "").strip()[:200]
-    actor = (request.args.get("usuario") or "").strip().lower()[:200]
-    query = select(AuditEntry).order_by(AuditEntry.id.desc())
-    if action:
-        query = query.where(AuditEntry.action.startswith(action, autoescape=True))
-    if actor:
-        query = query.where(AuditEntry.actor_label.contains(actor, autoescape=True))
-    page = paginate(query, per_page=50)
-    return render_template("admin/audit.html", page=page, action=action, actor=actor)
+    form = AuditFilterForm(formdata=request.args)
+    form.fill_choices()
+    form.validate()
+    page = paginate(form.query(), per_page=50)
+    return render_template("admin/audit.html", page=page, form=form, period=form.summary(),
+                           targets=audit_page.targets(page.items, current_user), details=audit_page.details,
+                           action_label=action_label)
