@@ -208,15 +208,24 @@ class Response(db.Model):
 
 
 class Answer(db.Model):
-    """One answer: a choice (one row per chosen option for select_multiple) or a value."""
+    """One answer: a choice (one row per chosen option for select_multiple) or a value.
+
+    One index besides the key: (response_id, question_id). A response's answers are written together, so
+    each submission adds to one end of it; an index led by question_id would take a write in a different
+    place per question (a third of the cost of a 40-question submission on SQLite, docs/quality.md). A
+    question's answers are read through its survey's responses (response.survey_id, then this index),
+    which every reading here does; deleting a question or choice scans the answers (rare: the builder
+    deletes only unanswered ones).
+    """
 
     __tablename__ = "answer"
     __table_args__ = (CheckConstraint("choice_id IS NOT NULL OR value IS NOT NULL", name="has_value"),
-                      CheckConstraint(f"instance BETWEEN 0 AND {MAX_INSTANCES}", name="instance_range"))
+                      CheckConstraint(f"instance BETWEEN 0 AND {MAX_INSTANCES}", name="instance_range"),
+                      Index("ix_answer_response_question", "response_id", "question_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
-    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), index=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
     choice_id: Mapped[int | None] = mapped_column(ForeignKey("choice.id", ondelete="CASCADE"))
     value: Mapped[str | None] = mapped_column(Text)
     # 0 outside a repeat; inside one, the instance the answer belongs to (1, 2, ...)

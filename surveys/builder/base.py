@@ -217,19 +217,25 @@ def has_responses(survey: Survey) -> int:
     return db.session.scalar(select(func.count(SurveyResponse.id)).where(SurveyResponse.survey_id == survey.id)) or 0
 
 
+# A question's answers are read through its survey's responses: the answers' index is (response, question).
+
 def answered_question_ids(survey: Survey) -> set[int]:
     return set(db.session.scalars(
-        select(Answer.question_id).join(Question, Question.id == Answer.question_id)
-        .where(Question.survey_id == survey.id).distinct()))
+        select(Answer.question_id).join(SurveyResponse, SurveyResponse.id == Answer.response_id)
+        .where(SurveyResponse.survey_id == survey.id).distinct()))
 
 
 def answered_choice_ids(question: Question) -> set[int]:
     return set(db.session.scalars(
-        select(Answer.choice_id).where(Answer.question_id == question.id, Answer.choice_id.is_not(None)).distinct()))
+        select(Answer.choice_id).join(SurveyResponse, SurveyResponse.id == Answer.response_id)
+        .where(SurveyResponse.survey_id == question.survey_id, Answer.question_id == question.id,
+               Answer.choice_id.is_not(None)).distinct()))
 
 
 def is_answered(question: Question) -> bool:
-    return db.session.scalar(select(Answer.id).where(Answer.question_id == question.id).limit(1)) is not None
+    return db.session.scalar(
+        select(Answer.id).join(SurveyResponse, SurveyResponse.id == Answer.response_id)
+        .where(SurveyResponse.survey_id == question.survey_id, Answer.question_id == question.id).limit(1)) is not None
 
 
 def renumber(survey: Survey) -> list[Question]:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crm.core.extensions import db
 from crm.core.timeutil import local_midnight_utc, to_local, utcnow
-from surveys.models import Answer, Invitation, Response
+from surveys.models import Invitation, Response
 from surveys.respond.drafts import delete_draft_on
 from surveys.respond.open_limits import OpenLinkKeys, Over, over_limit_on
 
@@ -39,8 +39,17 @@ def _sql() -> SimpleNamespace:
             .values(answered_at=bindparam("answered_at"), status="answered")
         ),
         insert_response=insert(Response.__table__),
-        insert_answers=insert(Answer.__table__),
     )
+
+
+# The answers' INSERT in the driver's own terms (per DB-API paramstyle: sqlite3 "qmark", psycopg "format" or
+# "pyformat"): a submission's 40 rows skip SQLAlchemy's per-row parameter processing (a tenth of the time of
+# a 40-question submission), and the driver's executemany takes them as they are (plain integers and text).
+_ANSWERS_SQL = {
+    "qmark": "INSERT INTO answer (response_id, question_id, choice_id, value, instance) VALUES (?, ?, ?, ?, ?)",
+    "format": "INSERT INTO answer (response_id, question_id, choice_id, value, instance) VALUES (%s, %s, %s, %s, %s)",
+}
+_ANSWERS_SQL["pyformat"] = _ANSWERS_SQL["format"]
 
 
 def new_submission_key() -> str:
@@ -124,10 +133,9 @@ def store(target, answers: list[dict], *, lang: str, submission_key: str | None,
             })
             if answers:
                 response_id = result.inserted_primary_key[0]
-                connection.execute(sql.insert_answers, [  # one executemany
-                    {"response_id": response_id, "question_id": row["question_id"],
-                     "choice_id": row.get("choice_id"), "value": row.get("value"),
-                     "instance": row.get("instance", 0)}  # a repeat's instance (surveys.respond.repeats)
+                connection.exec_driver_sql(_ANSWERS_SQL[connection.dialect.paramstyle], [  # one executemany
+                    (response_id, row["question_id"], row.get("choice_id"), row.get("value"),
+                     row.get("instance", 0))  # a repeat's instance (surveys.respond.repeats)
                     for row in answers
                 ])
     except _LinkUsed:

@@ -4,7 +4,8 @@
 
 - `answer_chunks` reads the answers of all exported questions in one pass, `span` answer ids at a time. On
   SQLite that pass is a scan of the answer table's id range (sequential, far cheaper than an index look-up
-  per answer) unless the survey's answers are sparse in it; then one indexed read per question. Each read is
+  per answer) when the table holds little else; otherwise (and on PostgreSQL) it reads them through the
+  index of (response, question), a window of the survey's response ids at a time. Each read is
   one row of aggregate strings in the same order: codes ((response - first response) x questions + (question
   - first question)) x 4 + 2 if a choice + 1 if a value), the choice ids and the values of the answers that
   have one. numpy parses them; a value holding SEP makes that read fall back to plain rows (same result).
@@ -35,17 +36,15 @@ _LAST = np.datetime64(datetime.max - timedelta(days=2), "us")  # local times nee
 Chunk = tuple[np.ndarray, np.ndarray, list[str], int, int]  # codes, choice ids, values, first question, span
 
 
-def _bounds(connection: Connection, question_ids: list[int]) -> tuple[int | None, int | None]:
-    """The lowest and highest answer id of the questions (one index look-up each)."""
-    ends = [select(agg(Answer.id)).where(Answer.question_id == qid).scalar_subquery()
-            for qid in question_ids for agg in (func.min, func.max)]
-    found = [value for value in connection.execute(select(*ends)).one() if value is not None]
-    return (min(found), max(found)) if found else (None, None)
+def _bounds(connection: Connection) -> tuple[int | None, int | None]:
+    """The lowest and highest answer id of the table (the two ends of its key: no scan)."""
+    low, high = connection.execute(select(func.min(Answer.id), func.max(Answer.id))).one()
+    return low, high
 
 
 def answer_chunks(connection: Connection, question_ids: list[int], keys: np.ndarray, span: int) -> Iterator[Chunk]:
     """The questions' answers to the responses `keys` (sorted ids), `span` answer ids at a time (Chunk)."""
-    low, high = _bounds(connection, question_ids)
+    low, high = _bounds(connection)
     if low is None:
         return
     sqlite = connection.dialect.name == "sqlite"
@@ -53,18 +52,20 @@ def answer_chunks(connection: Connection, question_ids: list[int], keys: np.ndar
     together = max(question_ids) - min(question_ids) + 1
     if responses * 4 >= 2**62:  # codes would not fit in 64 bits: never with real ids
         raise OverflowError("response ids too far apart for the export")
-    response = Answer.response_id + 0  # "+ 0": SQLite scans the ids, not the index of responses
-    if (together > MAX_QUESTION_SPAN or responses * together * 4 >= 2**62
-            or (sqlite and high - low >= DENSE * len(keys) * len(question_ids))):
-        groups = [(qid, 1) for qid in question_ids]  # one indexed read per question
-        question = Answer.question_id
-    else:  # SQLite: the id range is scanned, not the index of questions
-        groups = [(min(question_ids), together)]
-        question = Answer.question_id + 0 if sqlite else Answer.question_id
+    groups = [(min(question_ids), together)]
+    if together > MAX_QUESTION_SPAN or responses * together * 4 >= 2**62:
+        groups = [(qid, 1) for qid in question_ids]  # one read per question (codes stay small)
+    # SQLite, when the table holds little besides this survey's answers: scan its id range in windows of
+    # `span` answer ids ("+ 0": not through an index). Otherwise: windows of responses, read through the
+    # index of (response, question).
+    dense = sqlite and high - low < DENSE * len(keys) * len(question_ids)
+    response = Answer.response_id + 0 if dense else Answer.response_id
+    question = Answer.question_id + 0 if sqlite else Answer.question_id
     offset = cast(Answer.response_id, BigInteger) - first
     code = ((offset * bindparam("together") + (Answer.question_id - bindparam("lowest"))) * 4
             + case((Answer.choice_id.is_(None), 0), else_=2) + case((Answer.value.is_(None), 0), else_=1))
-    where = (question.between(bindparam("lowest"), bindparam("highest")), response.between(first, int(keys[-1])),
+    where = (question.between(bindparam("lowest"), bindparam("highest")),
+             response.between(bindparam("first"), bindparam("last")),
              Answer.id > bindparam("after"), Answer.id <= bindparam("until"))
     joined = []
     for expression, separator in ((code, ","), (Answer.choice_id, ","), (Answer.value, SEP)):
@@ -72,10 +73,16 @@ def answer_chunks(connection: Connection, question_ids: list[int], keys: np.ndar
         joined.append(aggregate if sqlite else aggregate.aggregate_order_by(Answer.id))
     strings = select(func.count(), *joined).where(*where)
     plain = select(code, Answer.choice_id, Answer.value).where(*where).order_by(Answer.id)
-    for after in range(low - 1, high, span):
+    if dense:
+        windows = [(after, after + span, first, int(keys[-1])) for after in range(low - 1, high, span)]
+    else:
+        step = max(1, span // len(question_ids))
+        windows = [(low - 1, high, int(keys[k]), int(keys[min(k + step, len(keys)) - 1]))
+                   for k in range(0, len(keys), step)]
+    for after, until, first_key, last_key in windows:
         for lowest, together in groups:
-            bounds = {"after": after, "until": after + span, "lowest": lowest, "highest": lowest + together - 1,
-                      "together": together}
+            bounds = {"after": after, "until": until, "first": first_key, "last": last_key, "lowest": lowest,
+                      "highest": lowest + together - 1, "together": together}
             count, codes, choices, values = connection.execute(strings, bounds).one()
             if not count:
                 continue

@@ -12,7 +12,7 @@ from werkzeug.utils import secure_filename
 
 from crm.core import audit
 from crm.core.extensions import db
-from surveys.models import UPLOADS, Answer, Question, Survey
+from surveys.models import UPLOADS, Answer, Question, Response, Survey
 from surveys.uploads.storage import (
     InvalidUploadKey,
     is_upload_key,
@@ -37,8 +37,10 @@ def find_upload(survey_id: int, key: str) -> tuple[Answer, Question] | None:
     if not is_upload_key(key) or key_parts(key)[0] != survey_id:
         return None
     row = db.session.execute(
-        select(Answer, Question).join(Question, Question.id == Answer.question_id)
-        .where(Question.survey_id == survey_id, Question.type.in_(UPLOADS), Answer.value == key)
+        select(Answer, Question).join(Response, Response.id == Answer.response_id)
+        .join(Question, Question.id == Answer.question_id)  # through the survey's responses (Answer's index)
+        .where(Response.survey_id == survey_id, Question.survey_id == survey_id, Question.type.in_(UPLOADS),
+               Answer.value == key)
         .order_by(Answer.id).limit(1)).first()
     return (row[0], row[1]) if row else None
 

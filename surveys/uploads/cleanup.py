@@ -45,9 +45,11 @@ def register_references(name: str, function: Callable[[int, list[str]], set[str]
     _REFERENCES[name] = function
 
 
-def _upload_values(session: Session, *conditions) -> set[str]:
+def _upload_values(session: Session, *conditions, survey_id: int | None = None) -> set[str]:
     query = (select(Answer.value).join(Question, Question.id == Answer.question_id)
              .where(Question.type.in_(UPLOADS), Answer.value.is_not(None), *conditions))
+    if survey_id is not None:  # through the survey's responses: the answers' index is (response, question)
+        query = query.join(Response, Response.id == Answer.response_id).where(Response.survey_id == survey_id)
     return {value for value in session.scalars(query) if is_upload_key(value)}
 
 
@@ -72,9 +74,9 @@ def keys_removed_by(session: Session) -> set[str]:
             elif isinstance(obj, Response) and obj.id is not None:
                 keys |= _upload_values(session, Answer.response_id == obj.id)
             elif isinstance(obj, Question) and obj.type in UPLOADS and obj.id is not None:
-                keys |= _upload_values(session, Answer.question_id == obj.id)
+                keys |= _upload_values(session, Answer.question_id == obj.id, survey_id=obj.survey_id)
             elif isinstance(obj, Survey) and obj.id is not None:
-                keys |= _upload_values(session, Question.survey_id == obj.id)
+                keys |= _upload_values(session, Question.survey_id == obj.id, survey_id=obj.id)
         for obj in session.dirty:
             if isinstance(obj, Answer) and obj not in deleted:
                 old = {value for value in inspect(obj).attrs.value.history.deleted if is_upload_key(value)}
