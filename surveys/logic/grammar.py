@@ -3,6 +3,8 @@ translation of Lark's syntax errors into one Spanish line that says what is wron
 
 from __future__ import annotations
 
+from functools import cache
+
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -58,7 +60,10 @@ NAME: /[^\W\d][\w.\-]*(::?[^\W\d][\w.\-]*)?/
 %ignore /\s+/
 """
 
-PARSER = Lark(GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=True)
+@cache
+def _parser() -> Lark:
+    """The LALR parser, built on first use (a web worker that only answers forms never builds it)."""
+    return Lark(GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=True)
 
 # Characters of XPath the platform does not take, and why (the user wrote a path, a predicate...).
 FOREIGN = {
@@ -119,7 +124,7 @@ def parse(src: str) -> Tree:
     if not src.strip():
         raise ExpressionError("la expresión está vacía")
     try:
-        return PARSER.parse(src)
+        return _parser().parse(src)
     except UnexpectedCharacters as error:
         raise ExpressionError(_unexpected_characters(src, error)) from None
     except (UnexpectedToken, UnexpectedEOF) as error:

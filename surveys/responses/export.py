@@ -24,7 +24,6 @@ from itertools import islice, repeat
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from sqlalchemy import func, select
 
 from crm.core import audit
@@ -35,7 +34,6 @@ from crm.core.timeutil import local_tz
 from crm.exports.kinds import ExportKind, register_export
 from crm.exports.writers import Progress, write_csv
 from surveys.models import UPLOADS, Choice, Question, Response, Survey
-from surveys.responses.columns import Columns, answer_chunks, local_texts, responses
 from surveys.responses.repeats import (
     EXPORTED_TYPES,
     MAIN_SHEET,
@@ -63,6 +61,10 @@ def exported_questions(survey: Survey) -> list[Question]:
 
 def local_times(instants: list[datetime], tz: ZoneInfo) -> list[str]:
     """ISO 8601 local times of naive UTC instants: crm.core.timeutil.to_local(at, tz).isoformat() for each."""
+    import numpy as np  # on first use (crm.core.display.charts says why: every process would carry it)
+
+    from surveys.responses.columns import local_texts
+
     return local_texts(np.array(instants, dtype="datetime64[us]"), tz)
 
 
@@ -108,6 +110,9 @@ def _converter(kind: str, csv_cells: bool) -> Callable[[str], object] | None:
 def _table(survey: Survey, csv_cells: bool) -> tuple[list[str], list[str], list[list]]:
     """(header, local times, one cell list per question), in export order. Cells are export values, or CSV
     texts with `csv_cells`."""
+    # numpy, on first use
+    from surveys.responses.columns import Columns, answer_chunks, local_texts, responses
+
     questions = exported_questions(survey)
     layout = repeat_layout(survey.questions)
     if layout:  # a form with repeats: their questions go to their own tables (surveys.responses.repeats)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import langcodes
-
 from crm.core.text import fold
 
 # The database keeps a language in 8 characters (survey.default_language, response.language)
@@ -27,6 +25,8 @@ _TAG_IN_PARENS = re.compile(r"\(\s*([A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*)\s*\)
 
 def _tag(code: str) -> str | None:
     """A BCP 47 tag in canonical form (`pt_br` -> `pt-BR`, `eng` -> `en`), None when it is not one."""
+    import langcodes  # on first use: its tables are 3 MB in every process otherwise
+
     try:
         if not langcodes.tag_is_valid(code.replace("_", "-")):
             return None
@@ -49,6 +49,8 @@ def parse_language(text: str) -> str | None:
     if word := _LANGUAGE_WORDS.get(fold(raw)):
         return word
     name = raw[: match.start()].strip() if match else raw
+    import langcodes
+
     try:
         found = langcodes.find(name)
     except (LookupError, ValueError):
@@ -60,6 +62,8 @@ def language_label(code: str) -> str:
     """`es` -> `Español (es)`, `pt-BR` -> `português (Brasil) (pt-BR)`: the column suffix written on export."""
     name = LANGUAGE_NAMES.get(code)
     if name is None:
+        import langcodes
+
         try:
             name = langcodes.Language.get(code).autonym()
         except (LookupError, ValueError):

@@ -6,15 +6,8 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib import rc_context  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from crm.contacts.catalogs import ORG_TYPES  # noqa: E402
+from crm.contacts.catalogs import ORG_TYPES
+from crm.core.display.charts import matplotlib_parts
 
 RC = {"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "vinculo"}
 BAR, INTERNAL, TEXT = "#2f6690", "#6c757d", "#212529"
@@ -30,8 +23,9 @@ def render_svg(data: dict) -> bytes:
     """Horizontal bars, one per type (the internal areas in grey: they are not part of the total)."""
     codes = list(data["by_type"])
     counts = [data["by_type"][code] for code in codes]
-    with rc_context(RC):
-        figure = Figure(figsize=(6.4, 3.6), dpi=100)
+    plt = matplotlib_parts()
+    with plt.rc_context(RC):
+        figure = plt.Figure(figsize=(6.4, 3.6), dpi=100)
         axes = figure.add_subplot()
         positions = list(range(len(codes)))[::-1]
         bars = axes.barh(positions, counts, color=[INTERNAL if c == "area_interna" else BAR for c in codes], height=0.6)
@@ -40,7 +34,7 @@ def render_svg(data: dict) -> bytes:
                           textcoords="offset points", va="center", fontsize=8, color=TEXT)
         axes.set_yticks(positions, [ORG_TYPES[code] for code in codes])
         axes.set_xlim(0, max([1, *counts]) * 1.15)
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         axes.set_title(f"Organizaciones vinculadas al {data['as_of']} (total {data['total']})", fontsize=9)
         axes.spines[["top", "right"]].set_visible(False)
         figure.tight_layout()

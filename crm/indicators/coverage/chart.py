@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import io
 
-from matplotlib import rc_context
-from matplotlib.figure import Figure
-
+from crm.core.display.charts import matplotlib_parts
 from crm.indicators.charts import COLORS, RC
 from crm.indicators.coverage.compute import Table
 
@@ -25,8 +23,9 @@ def alt_text(table: Table) -> str:
 def render(table: Table) -> bytes:
     rows = table.with_reference
     height = 1.2 + 0.28 * max(len(rows), 1)
-    with rc_context(RC):
-        figure = Figure(figsize=(5.6, height), dpi=100)
+    plt = matplotlib_parts()
+    with plt.rc_context(RC):
+        figure = plt.Figure(figsize=(5.6, height), dpi=100)
         axes = figure.add_subplot()
         names = [r.name for r in reversed(rows)]
         rates = [r.rate or 0 for r in reversed(rows)]
