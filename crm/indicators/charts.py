@@ -7,26 +7,24 @@ PNG is for the spreadsheet. Neither contains scripts.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import matplotlib
+from crm.core.display.charts import matplotlib_parts
+from crm.program.models import DEFAULT_GREEN, DEFAULT_YELLOW
 
-matplotlib.use("Agg")
-
-from matplotlib import rc_context  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from crm.program.models import DEFAULT_GREEN, DEFAULT_YELLOW  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 QUARTER_NAMES = ["T1", "T2", "T3", "T4"]
 COLORS = {"bar": "#2f6690", "empty": "#adb5bd", "green": "#146c43", "yellow": "#8a6100", "text": "#212529"}
 RC = {"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "vinculo"}
 
 
-def _figure(summary: dict) -> Figure:
-    rows = summary["quarters"]
+def _figure(summary: dict, upto: int = 4) -> Figure:
+    rows = summary["quarters"][:upto]
     values = [r["value"] for r in rows]
     heights = [v or 0 for v in values]
-    figure = Figure(figsize=(4.2, 2.9), dpi=100)
+    figure = matplotlib_parts().Figure(figsize=(4.2, 2.9), dpi=100)
     axes = figure.add_subplot()
     positions = list(range(len(rows)))
     bars = axes.bar(positions, heights, color=[COLORS["bar"] if v is not None else COLORS["empty"] for v in values],
@@ -54,7 +52,7 @@ def _figure(summary: dict) -> Figure:
         y = max(bar.get_height(), above or 0)
         axes.annotate(text, (bar.get_x() + bar.get_width() / 2, y), xytext=(0, 3),
                       textcoords="offset points", ha="center", va="bottom", fontsize=8, color=COLORS["text"])
-    axes.set_xticks(positions, QUARTER_NAMES)
+    axes.set_xticks(positions, QUARTER_NAMES[:len(rows)])
     axes.set_ylim(0, top * 1.18)
     axes.set_title(title, fontsize=9)
     axes.spines[["top", "right"]].set_visible(False)
@@ -63,10 +61,10 @@ def _figure(summary: dict) -> Figure:
     return figure
 
 
-def render(summary: dict, fmt: str = "svg") -> bytes:
-    """The level's quarterly trend as SVG or PNG bytes."""
-    with rc_context(RC):
-        figure = _figure(summary)
+def render(summary: dict, fmt: str = "svg", *, upto: int = 4) -> bytes:
+    """The level's quarterly trend (the quarters up to `upto`) as SVG or PNG bytes."""
+    with matplotlib_parts().rc_context(RC):
+        figure = _figure(summary, upto)
         buffer = io.BytesIO()
         metadata = {"Date": None} if fmt == "svg" else {}
         figure.savefig(buffer, format=fmt, metadata=metadata)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from crm.core import audit
 from crm.core.extensions import db
 from crm.core.tabular import _export_value, _xlsx_safe, csv_bytes, write_table, xlsx_bytes
-from crm.core.timeutil import local_tz
+from crm.core.timeutil import local_tz, quarter_bounds
 from crm.indicators import scorecard
 from crm.indicators.breakdowns import SMALL, compute_breakdowns
 from crm.indicators.compute import compute_report
@@ -76,58 +76,49 @@ def format_for(path: str | Path | None, fmt: str | None) -> str:
 # --------------------------------------------------------------------------- the quarterly report (XLSX, PDF)
 
 BASE_DEFINITIONS = [
-    ("Periodos", "Los periodos son los trimestres AAAA-Q1 a AAAA-Q4 y el año AAAA, según la fecha local en "
-                 "CRM_TIMEZONE (una respuesta del 2025-04-01T05:30Z es del 2025-03-31 23:30 en la Ciudad de "
-                 "México: primer trimestre)."),
-    ("Niveles", "FIN, PROPÓSITO (PROPOSITO en los archivos) y los componentes AI1 a AI6."),
-    ("Satisfacción (AI3, AI5, AI6; PROPÓSITO sobre las encuestas de los tres)",
-     "Sobre las respuestas enviadas en el periodo a las encuestas ligadas al nivel y al año: denominador = "
-     "respuestas dadas a preguntas indicadoras; numerador = las que son una opción positiva; respuestas = "
-     "respuestas distintas que contestaron al menos una pregunta indicadora; valor = 100 × numerador / "
-     "denominador, redondeado a un decimal (mitad hacia arriba), nulo si el denominador es 0. Con una pregunta "
-     "indicadora por encuesta es exactamente el «total de respuestas positivas / total de encuestas respondidas "
-     "× 100» de la matriz."),
+    ("Periodos", "Cada año se mide por trimestres (T1: enero a marzo, T2: abril a junio, T3: julio a "
+                 "septiembre, T4: octubre a diciembre) y en el año completo, con la fecha y la hora de la "
+                 "Ciudad de México: una respuesta enviada el 31 de marzo a las 23:30 cuenta en el T1."),
+    ("Niveles", "FIN, PROPÓSITO y los componentes AI1 a AI6 de la matriz de resultados."),
+    ("Satisfacción (AI3, AI5, AI6; PROPÓSITO reúne los tres)",
+     "Se cuentan las respuestas enviadas en el periodo a las encuestas ligadas al nivel y al año. Valor = "
+     "respuestas positivas a preguntas indicadoras / respuestas a preguntas indicadoras × 100, con un "
+     "decimal. Con una pregunta indicadora por encuesta es el «total de respuestas positivas / total "
+     "de encuestas respondidas × 100» de la matriz."),
     ("Cumplimiento (AI2, AI4, FIN)",
-     "Numerador = actividades realizadas en el periodo en las líneas de acción del nivel (FIN: en todas las "
-     "líneas del año); denominador = lo programado para el periodo (para el año, la meta declarada del "
-     "componente; FIN, la suma de las metas de los componentes); valor como arriba. Lo programado de un "
-     "trimestre es la suma de sus meses en el calendario mensual del programa; una línea sin calendario reparte "
-     "su meta anual en los 12 meses (mayor residuo, primero los meses anteriores). Por eso los trimestres siguen "
-     "los calendarios de las líneas y el año la meta declarada: no tienen por qué sumar lo mismo, y las "
-     "advertencias del programa dicen dónde difieren."),
-    ("AI1 (cumplimiento)", "Denominador = gestiones recibidas en el periodo; numerador = las que de ellas fueron "
-                           "atendidas («gestiones atendidas / gestiones solicitadas» de la matriz)."),
-    ("Intervalo de confianza", "Intervalo de Wilson al 95 % de la proporción de respuestas positivas (ci_low, "
-                               "ci_high), en porcentaje con un decimal."),
-    ("Desgloses", "La satisfacción por sexo, red (membresía activa; una persona en dos redes cuenta en ambas), "
-                  "país de residencia, programa de observación, encuesta y actividad. Las respuestas sin persona "
-                  "(anónimas) forman el grupo «Sin dato» de los desgloses por persona."),
-    ("Celdas pequeñas", "Un grupo con menos de 5 respuestas se oculta («menos de 5»: conteos y valor nulos). "
-                        "Para que no se recupere por resta, se oculta además otra celda («complementaria») "
-                        "donde una suma mostrada dejaría una sola celda oculta: los grupos de un nivel y "
-                        "periodo, los trimestres y el año de un grupo, y AI3 + AI5 + AI6 = PROPÓSITO."),
-    ("Impacto antes/después", "Una encuesta «después» apunta a su encuesta «antes». Para cada pregunta con el "
-                              "mismo nombre en ambas, numérica o de opciones en el mismo orden, y las personas "
-                              "que contestaron las dos (la última respuesta de cada persona): media antes, media "
-                              "después (dos decimales), cambio y porcentaje de personas que mejoraron. En las "
-                              "opciones el puntaje es su lugar en la lista (1 = la primera), invertido si las "
-                              "opciones positivas van primero, para que más sea mejor. Menos de 5 personas: se "
-                              "oculta."),
-    ("Actividades realizadas", "En FIN, AI2, AI4, las actividades de cada componente (activities_realized / "
-                               "activities_programmed) y cada línea de acción: las actividades registradas más cada "
-                               "hito de convenio (dictamen, firma) que nombra una línea de acción, en su fecha. Lo "
-                               "programado sigue la regla de cumplimiento. En AI3 es el «porcentaje de las "
-                               "actividades realizadas» (meta 85), junto a su valor de satisfacción."),
+     "Actividades realizadas en el periodo en las líneas de acción del nivel (FIN: en todas) entre las "
+     "programadas. Lo programado de un trimestre sale del calendario mensual de cada línea; el del año es la "
+     "meta declarada del componente (FIN: la suma de las metas de los componentes). Una línea sin calendario "
+     "reparte su meta en los 12 meses. Por eso los cuatro trimestres no siempre suman la meta del año."),
+    ("AI1 (gestiones)", "Gestiones atendidas entre gestiones recibidas en el periodo."),
+    ("Actividades realizadas", "Las actividades registradas más cada hito de convenio (dictamen, firma) que "
+                               "nombra una línea de acción, en su fecha. En AI3 se muestran dos lecturas: la "
+                               "satisfacción y el porcentaje de las actividades realizadas."),
+    ("Desgloses", "La satisfacción por sexo, red (una persona en dos redes cuenta en ambas), país de residencia, "
+                  "programa de observación, encuesta y actividad. Las respuestas anónimas forman el grupo "
+                  "«Sin dato» de los desgloses por persona."),
+    ("Celdas pequeñas", "Un grupo con menos de 5 respuestas se oculta («menos de 5»). Para que no se deduzca "
+                        "por resta, se oculta también otra celda («oculta») cuando una suma mostrada dejaría una "
+                        "sola celda oculta."),
+    ("Impacto antes/después", "Una encuesta «después» apunta a su encuesta «antes». Para cada pregunta que "
+                              "ambas comparten y las personas que contestaron las dos: la media antes y "
+                              "después, el cambio y el porcentaje de personas que mejoraron. Menos de 5 "
+                              "personas: se oculta."),
     ("Componente condicional", "Un componente que el programa marca como condicional y que no aplica en el año "
-                               "se muestra como «no aplica» y sale del denominador de FIN."),
+                               "se muestra como «No aplica» y no cuenta en FIN."),
 ]
-DEFINITIONS = [*BASE_DEFINITIONS, *[("Semáforo", text) for text in THRESHOLDS_TEXT]]
+TECHNICAL_DEFINITIONS = [
+    ("Intervalo de confianza", "En la satisfacción, el intervalo de Wilson al 95 %: el rango en el que "
+                               "probablemente estaría el porcentaje con otras personas encuestadas. Con pocas "
+                               "respuestas es amplio."),
+]
+DEFINITIONS = [*BASE_DEFINITIONS, *TECHNICAL_DEFINITIONS, *[("Semáforo", text) for text in THRESHOLDS_TEXT]]
 
 
 def definitions(program) -> list[tuple[str, str]]:
     """The definitions, with the traffic light of the year's program (its thresholds)."""
-    return [*BASE_DEFINITIONS, *[("Semáforo", text) for text in scorecard.thresholds_text(program)]]
-
+    return [*BASE_DEFINITIONS, *TECHNICAL_DEFINITIONS,
+            *[("Semáforo", text) for text in scorecard.thresholds_text(program)]]
 
 
 BREAKDOWN_COLUMNS = ("nivel", "periodo", "grupo", "etiqueta", "numerador", "denominador", "respuestas", "valor",
@@ -138,20 +129,63 @@ IMPACT_COLUMNS = ("encuesta_antes", "encuesta_despues", "actividad", "pregunta",
 LIGHT_COLUMNS = ("nivel", "nombre", "valor", "numerador", "denominador", "meta", "semaforo", "base")
 
 
-def quarterly_data(year: int, *, today: date | None = None) -> dict:
-    """Everything the dashboard and the quarterly report show, from one computation of each part."""
+def period_name(period: str, year: int) -> str:
+    """"T2 2025" for a quarter, "Año 2025" for the year."""
+    from crm.core.display import quarter
+
+    return f"Año {year}" if period == str(year) else quarter(period)
+
+
+def period_span(period: str, year: int) -> str:
+    """The period's dates in words: "del 1 de abril al 30 de junio de 2025"."""
+    from babel.dates import format_date
+
+    from crm.core.display import LOCALE
+
+    quarters = range(1, 5) if period == str(year) else [int(period[-1])]
+    start, end = quarter_bounds(year, min(quarters))[0], quarter_bounds(year, max(quarters))[1]
+    last = end - timedelta(days=1)
+    first = format_date(start, "d 'de' MMMM", locale=LOCALE)
+    return f"del {first} al " + format_date(last, "d 'de' MMMM 'de' y", locale=LOCALE)
+
+
+def quarterly_data(year: int, period: str | None = None, *, today: date | None = None) -> dict:
+    """Everything the dashboard and the report of one period (a quarter, or the year by default) show,
+    from one computation of each part."""
     report = compute_report(year)
     program = program_for_year(year)
     zone = local_tz(report["timezone"])
     now = datetime.now(zone)
+    period = period or str(year)
+    summaries = scorecard.summaries(report, program, today or now.date())
+    lines = line_view(report, program, today or now.date())
     return {
-        "year": year, "timezone": report["timezone"], "report": report, "warnings": report["warnings"],
-        "generated_at": now, "today": today or now.date(),
-        "summaries": scorecard.summaries(report, program, today or now.date()),
-        "lines": line_view(report, program, today or now.date()), "definitions": definitions(program),
-        "thresholds": scorecard.thresholds_text(program),
+        "year": year, "period": period, "period_name": period_name(period, year),
+        "span": period_span(period, year), "is_year": period == str(year),
+        "timezone": report["timezone"], "report": report, "warnings": report["warnings"],
+        "generated_at": now, "generated_utc": now.astimezone(UTC).replace(tzinfo=None),
+        "today": today or now.date(), "summaries": summaries,
+        "at_period": scorecard.at_period(summaries, period, year),
+        "lines": lines, "line_table": line_table(lines, period, year), "definitions": definitions(program),
+        "thresholds": scorecard.thresholds_text(program), "program": program,
         "breakdowns": compute_breakdowns(year, zone), "impact": compute_impact(year),
     }
+
+
+def line_table(components: list[dict], period: str, year: int) -> list[dict]:
+    """Per component, each action line at `period` (realized, programmed, value, light) and in the year."""
+    out = []
+    for component in components:
+        rows = []
+        for line in component["lines"]:
+            by_period = {p["period"]: p for p in line["periods"]}
+            rows.append({"code": line["code"], "description": line["description"], "target": line["target"],
+                         "at": by_period.get(period), "year": by_period.get(str(year))})
+        periods = [f"{year}-Q{q}" for q in (1, 2, 3, 4)] + [str(year)]
+        total = dict(zip(periods, component["activities"], strict=True)).get(period)
+        out.append({"code": component["code"], "name": component["name"], "applies": component["applies"],
+                    "rows": rows, "total": total})
+    return out
 
 
 def breakdown_rows(breakdown: dict) -> list[list]:
@@ -219,28 +253,46 @@ def quarterly_xlsx(data: dict) -> bytes:
         image = Image(io.BytesIO(charts.render(summary, "png")))
         charts_sheet.add_image(image, f"B{row}")
     _sheet(workbook, "definiciones", ("termino", "definicion"), data["definitions"])
-    _sheet(workbook, "advertencias", ("advertencia", "original"),
-           [[scorecard.warning_es(w), w] for w in data["warnings"]])
+    _sheet(workbook, "advertencias", ("advertencia",), [[scorecard.warning_es(w)] for w in data["warnings"]])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
+def pdf_charts(data: dict) -> list[dict]:
+    """Each level's quarterly chart (up to the report's quarter) as an SVG data URI and its text alternative."""
+    import base64
+
+    from crm.indicators import charts  # matplotlib: imported only when a report is drawn
+
+    upto = 4 if data["is_year"] else int(data["period"][-1])
+    out = []
+    for summary in data["summaries"]:
+        svg = charts.render(summary, "svg", upto=upto)
+        out.append({"label": summary["label"], "alt": scorecard.trend_text(summary),
+                    "src": "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")})
+    return out
+
+
 def quarterly_pdf(data: dict) -> bytes:
-    """The report as an A4 PDF (WeasyPrint), from templates/indicators/report_pdf.html."""
+    """The report of one period as an A4 PDF (WeasyPrint), from templates/indicators/report_pdf.html: the
+    summary page first, then the charts, the action lines, the breakdowns and impact, and an appendix with
+    the warnings and the method."""
     from flask import render_template
     from weasyprint import HTML
 
     html = render_template("indicators/report_pdf.html", data=data, definitions=data["definitions"],
-                           thresholds=data["thresholds"], columns=COLUMNS, small=SMALL,
-                           warning_es=scorecard.warning_es)
+                           thresholds=data["thresholds"], small=SMALL, charts=pdf_charts(data),
+                           warnings=[scorecard.warning_es(w) for w in data["warnings"]])
     return HTML(string=html).write_pdf()
 
 
-def quarterly_download(year: int, fmt: str, *, actor) -> tuple[bytes, datetime]:
-    """The quarterly report of `year` as "xlsx" or "pdf" bytes, and when it was generated; audited."""
-    data = quarterly_data(year)
+def quarterly_download(year: int, fmt: str, *, actor, period: str | None = None) -> tuple[bytes, datetime]:
+    """The report of `year` (the PDF: of one `period`, a quarter or the year) as "xlsx" or "pdf" bytes, and
+    when it was generated; audited."""
+    period = period or str(year)
+    data = quarterly_data(year, period)
     body = quarterly_xlsx(data) if fmt == "xlsx" else quarterly_pdf(data)
-    audit.record(actor, "indicators.export", None, {"year": year, "format": fmt})
+    audit.record(actor, "indicators.export", None, {"year": year, "period": period, "format": fmt})
     db.session.commit()
     return body, data["generated_at"]

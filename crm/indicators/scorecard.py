@@ -19,10 +19,13 @@ import calendar
 import re
 from datetime import date
 
+from crm.core.display import count as counted
+from crm.core.display import whole
 from crm.indicators.compute import percent
 from crm.indicators.levels import level_kinds
 from crm.indicators.realized import level_lines, stated_target
 from crm.program.models import DEFAULT_GREEN, DEFAULT_YELLOW, LEVELS, ProgramYear
+from crm.program.texts import warning_es
 
 LEVEL_LABELS = {"FIN": "FIN", "PROPOSITO": "PROPÓSITO", **{f"AI{n}": f"AI{n}" for n in range(1, 7)}}
 LIGHT_LABELS = {"green": "Verde", "yellow": "Amarillo", "red": "Rojo", "none": "Sin dato", "off": "No aplica"}
@@ -39,14 +42,14 @@ def thresholds(program: ProgramYear | None) -> tuple[float, float]:
 
 def thresholds_text(program: ProgramYear | None) -> list[str]:
     green, yellow = thresholds(program)
-    limits = f"verde desde {green:.0f} %, amarillo desde {yellow:.0f} %, rojo por debajo"
     return [
-        f"Umbrales del programa: {limits}.",
-        f"Satisfacción (PROPÓSITO, AI3, AI5, AI6): el valor del año; {limits}; gris sin respuestas.",
-        "Cumplimiento de actividades (FIN, AI2, AI4 y cada línea de acción): actividades realizadas frente a lo "
-        "programado a la fecha de corte (la meta anual por la parte del calendario mensual ya transcurrida); "
-        f"{limits}; gris si aún no hay nada programado.",
-        f"AI1 (gestiones): gestiones atendidas entre recibidas; {limits}; gris sin gestiones.",
+        f"Umbrales del programa: verde desde {green:.0f} %, amarillo desde {yellow:.0f} %, rojo por debajo; "
+        "gris cuando aún no hay dato.",
+        "Satisfacción (PROPÓSITO, AI3, AI5, AI6): el porcentaje de respuestas positivas del periodo.",
+        "Cumplimiento de actividades (FIN, AI2, AI4 y cada línea de acción): en un trimestre, las actividades "
+        "realizadas entre las programadas; en el año, frente a lo programado hasta la fecha de corte (la meta "
+        "anual por la parte del calendario mensual ya transcurrida).",
+        "AI1 (gestiones): gestiones atendidas entre gestiones recibidas.",
         "Un componente condicional que no aplica en el año se muestra como «No aplica» y no cuenta en FIN.",
     ]
 
@@ -116,7 +119,7 @@ def progress_light(realized: int, expected: float, green: float, yellow: float) 
     # percent() works on integers: compare in hundredths of an activity
     progress = percent(round(realized * 100), round(expected * 100))
     color = _color(progress, green, yellow)
-    basis = f"{progress:.1f} % de lo programado a la fecha ({realized} realizadas de {expected:.1f} programadas)"
+    basis = f"{progress:.1f} % de lo programado a la fecha ({realized} realizadas de {expected:.0f} programadas)"
     return {"color": color, "label": LIGHT_LABELS[color], "basis": basis, "progress": progress,
             "expected": round(expected, 1)}
 
@@ -127,14 +130,14 @@ def target_text(level: str, program: ProgramYear | None) -> str | None:
         parts = [f"umbral de satisfacción {thresholds(program)[0]:.0f} %"]
         component = program.component(level) if program else None
         if component is not None and component.target is not None:
-            parts.insert(0, f"{component.target} actividades en el año")
+            parts.insert(0, f"{counted(component.target, 'actividad', 'actividades')} en el año")
         return "; ".join(parts)
     if program is None:
         return None
     target = stated_target(program, level)
     if level == "AI1":
-        return f"{target} acciones en el año (el indicador compara gestiones atendidas y recibidas)"
-    return f"{target} actividades en el año"
+        return f"{counted(target, 'acción', 'acciones')} en el año (el indicador compara gestiones atendidas y recibidas)"
+    return f"{counted(target, 'actividad', 'actividades')} en el año"
 
 
 def summaries(report: dict, program: ProgramYear | None, today: date) -> list[dict]:
@@ -170,24 +173,72 @@ def trend_text(summary: dict) -> str:
     return f"{summary['label']}, {kind} por trimestre. " + "; ".join(parts) + "."
 
 
-_WARNINGS_ES = [
-    (re.compile(r"^(\S+): target (\d+) differs from the sum of its action lines \((\d+)\)$"),
-     "{0}: la meta declarada ({1}) difiere de la suma de sus líneas de acción ({2}); el denominador anual usa "
-     "la meta declarada"),
-    (re.compile(r"^FIN: target (\d+) differs from the sum of the component targets \((\d+)\)$"),
-     "FIN: la meta declarada ({0}) difiere de la suma de las metas de los componentes ({1})"),
-    (re.compile(r"^(\S+): monthly schedule adds up to (\d+), target is (\d+)$"),
-     "{0}: el calendario mensual suma {1} y la meta es {2}"),
-    (re.compile(r"^no program loaded for (\d+): .*$"),
-     "No hay programa cargado para {0}: los denominadores de cumplimiento son 0 (cárguelo con "
-     "«flask program load»)"),
-]
+def warnings_for(level: str, warnings: list[str]) -> list[str]:
+    """The warnings (in Spanish) about one level: those naming it or one of its action lines ("AI4:",
+    "AI4.2:"), and those about no level (a missing program)."""
+    own = re.compile(rf"^{re.escape(level)}[.:]")
+    named = re.compile(r"^(FIN|PROPOSITO|AI\d)[.:]")
+    texts = [warning_es(w) for w in warnings]
+    return [w for w in texts if own.match(w) or not named.match(w)]
 
 
-def warning_es(text: str) -> str:
-    """A program warning (written in English by the contract) in Spanish for the pages and the PDF."""
-    for pattern, template in _WARNINGS_ES:
-        match = pattern.match(text)
-        if match:
-            return template.format(*match.groups())
-    return text
+# --------------------------------------------------------------------------- one period: lights and a reading
+
+
+def _period_light(summary: dict, row: dict) -> dict:
+    """A quarter's traffic light: its own value against the program's thresholds."""
+    if row.get("applies") is False:
+        return dict(NOT_APPLICABLE)
+    green, yellow = summary["thresholds"]
+    value = row["value"]
+    color = _color(value, green, yellow)
+    if summary["kind"] == "satisfaction":
+        basis = "sin respuestas" if value is None else f"satisfacción {value:.1f} %"
+    elif summary["level"] == "AI1":
+        basis = "sin gestiones recibidas" if value is None else f"{value:.1f} % de las gestiones atendidas"
+    else:
+        basis = ("nada programado en el trimestre" if not row["denominator"] else
+                 f"{value:.1f} % de lo programado en el trimestre")
+    return {"color": color, "label": LIGHT_LABELS[color], "basis": basis}
+
+
+def reading(summary: dict, row: dict) -> str:
+    """A short reading of one level in one period, in plain Spanish, whole numbers for counts."""
+    if row.get("applies") is False:
+        return "No aplica este año: es un componente condicional que el programa no activó."
+    value = row["value"]
+    if summary["kind"] == "satisfaction":
+        if value is None:
+            text = "Sin respuestas de satisfacción en el periodo."
+        else:
+            answered = counted(row["responses"], "encuesta respondida", "encuestas respondidas")
+            text = (f"{value:.1f}\u00a0% de respuestas positivas, en {answered} "
+                    f"(umbral verde: {summary['thresholds'][0]:.0f}\u00a0%).")
+        if row.get("activities_programmed"):
+            text += (f" Actividades realizadas: {whole(row['activities_realized'])} de "
+                     f"{whole(row['activities_programmed'])} programadas.")
+        return text
+    if summary["level"] == "AI1":
+        if not row["denominator"]:
+            return "No se recibieron gestiones en el periodo."
+        return (f"Se atendieron {whole(row['numerator'])} de "
+                f"{counted(row['denominator'], 'gestión recibida', 'gestiones recibidas')} ({value:.1f}\u00a0%).")
+    if not row["denominator"]:
+        done = counted(row["numerator"], "actividad realizada", "actividades realizadas")
+        return f"Nada programado en el periodo; {done}."
+    return (f"Se realizaron {whole(row['numerator'])} de "
+            f"{counted(row['denominator'], 'actividad programada', 'actividades programadas')} ({value:.1f}\u00a0%).")
+
+
+def at_period(summaries_: list[dict], period: str, year: int) -> list[dict]:
+    """Each level's summary seen at one period (a quarter "2025-Q2" or the year "2025"): its row, its light
+    (the year's light is the scorecard's, against what was programmed up to the cut) and a short reading."""
+    out = []
+    for summary in summaries_:
+        if period == str(year):
+            row, period_light = summary["year"], summary["light"]
+        else:
+            row = next(r for r in summary["quarters"] if r["period"] == period)
+            period_light = _period_light(summary, row)
+        out.append({**summary, "row": row, "period_light": period_light, "reading": reading(summary, row)})
+    return out

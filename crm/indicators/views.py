@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -36,16 +38,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def default_year() -> int:
-    """The year a page opens on: the current one when it has a program or activities, else the latest year
-    with a program (a new year's empty matrix is not what a coordinator comes to see)."""
+    """The year a page opens on: the latest year up to the current one with a program or activities (a new
+    year's empty matrix is not what a coordinator comes to see); else a program loaded ahead, else the current
+    year."""
     current = local_today().year
     programs = set(db.session.scalars(select(ProgramYear.year)))
-    if current in programs:
-        return current
-    start, end = quarter_bounds(current, 1)[0], quarter_bounds(current, 4)[1]
-    if db.session.scalar(select(Activity.id).where(Activity.date >= start, Activity.date < end).limit(1)):
-        return current
-    past = [year for year in programs if year <= current]
+    last = db.session.scalar(select(func.max(Activity.date)).where(Activity.date < date(current + 1, 1, 1)))
+    past = {year for year in programs if year <= current} | ({last.year} if last else set())
     return max(past or programs or {current})
 
 
@@ -77,10 +76,28 @@ def _local_range(year: int, period: str):
     return quarter_bounds(year, int(period[-1]))
 
 
+SECTIONS = (("resumen", "Resumen"), ("trimestres", "Por trimestre"), ("desgloses", "Desgloses"),
+            ("impacto", "Impacto"), ("definiciones", "Definiciones"))
+
+
+def report_period(year: int) -> str:
+    """The period the report form offers first: the latest quarter already ended (a past year: its T4)."""
+    today = local_today()
+    if year < today.year:
+        return f"{year}-Q4"
+    ended = (today.month - 1) // 3 if year == today.year else 0
+    return f"{year}-Q{max(ended, 1)}"
+
+
 @bp.get("/")
 @permission_required("view_indicators")
 def dashboard():
+    """The dashboard in sections (`seccion`), each a plain page: summary, quarters, breakdowns, impact,
+    definitions."""
     year = _year()
+    section = request.args.get("seccion", "resumen")
+    if section not in dict(SECTIONS):
+        section = "resumen"
     data = reports.quarterly_data(year)
     levels = breakdown_levels(year)
     level = request.args.get("nivel", "PROPOSITO")
@@ -90,11 +107,16 @@ def dashboard():
     if period not in period_labels(year):
         period = str(year)
     breakdowns = [{**b, "selected": select_rows(b, level, period)} for b in data["breakdowns"]]
+    for pair in data["impact"]:
+        if pair["activity"]:  # the activity's date as a date, for the short local format
+            pair["activity"] = {**pair["activity"], "day": date.fromisoformat(pair["activity"]["date"])}
     return render_template("indicators/dashboard.html", data=data, year=year, years=_years(year),
+                           section=section, sections=SECTIONS, report_period=report_period(year),
                            breakdowns=breakdowns, level=level, period=period, periods=period_labels(year),
                            breakdown_levels=levels, thresholds=data["thresholds"],
-                           definitions=data["definitions"], label=scorecard.level_label,
-                           chart_alt=scorecard.trend_text, warning_es=scorecard.warning_es,
+                           definitions=reports.BASE_DEFINITIONS, technical=reports.TECHNICAL_DEFINITIONS,
+                           label=scorecard.level_label, chart_alt=scorecard.trend_text,
+                           warnings=[scorecard.warning_es(w) for w in data["warnings"]],
                            satisfaction_formula=scorecard.SATISFACTION_FORMULA_ES)
 
 
@@ -166,11 +188,13 @@ def detail(level: str):
         abort(403)
     period = _period(year)
     report = compute_report(year)
-    rows = [r for r in report["indicators"] if r["level"] == level]
+    summary = next(s for s in scorecard.summaries(report, program_for_year(year), local_today())
+                   if s["level"] == level)
     context = {"level": level, "label": scorecard.level_label(level), "year": year, "period": period,
-               "periods": period_labels(year), "rows": rows, "kind": kind,
-               "row": next(r for r in rows if r["period"] == period),
-               "warnings": [scorecard.warning_es(w) for w in report["warnings"]]}
+               "periods": period_labels(year), "kind": kind, "summary": summary,
+               "at": scorecard.at_period([summary], period, year)[0], "summary_alt": scorecard.trend_text(summary),
+               "period_name": reports.period_name(period, year),
+               "warnings": scorecard.warnings_for(level, report["warnings"])}
     if kind == "satisfaction":
         context.update(_satisfaction_detail(level, year))
     elif level == "AI1":
@@ -221,11 +245,14 @@ def _requests_detail(year: int, period: str) -> dict:
 
 
 def _download(fmt: str):
+    """The year's workbook, or the PDF report of the period chosen (`periodo`: a quarter, or the year)."""
     year = _year()
-    body, generated_at = reports.quarterly_download(year, fmt, actor=current_user)
+    period = _period(year) if fmt == "pdf" else str(year)
+    body, generated_at = reports.quarterly_download(year, fmt, actor=current_user, period=period)
     stamp = generated_at.strftime("%Y%m%d")
+    name = f"{year}-T{period[-1]}" if period != str(year) else str(year)
     response = Response(body, mimetype=XLSX if fmt == "xlsx" else "application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="indicadores-{year}-{stamp}.{fmt}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="indicadores-{name}-{stamp}.{fmt}"'
     return response
 
 

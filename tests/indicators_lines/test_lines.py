@@ -170,7 +170,9 @@ def test_the_pdf_report_shows_every_line_and_ai3s_activities(year_2025, client, 
     assert "Líneas de acción" in text
     for code in ("AI1.6", "AI1.7", "AI2.3", "AI6.2"):
         assert code in text
-    assert "1 / 85" in text  # AI3: activities realized / programmed beside its satisfaction
+    reading = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True,
+                                      text=True).stdout.split())  # reading order: a cell's lines together
+    assert "Actividades realizadas: 1 de 85 programadas" in reading  # AI3: beside its satisfaction
     assert "respuestas positivas a preguntas indicadoras / respuestas a preguntas indicadoras" in text
 
 

@@ -71,7 +71,7 @@ def test_switching_a_conditional_component_off_from_the_program_page(app, client
     assert "AI6: no aplica en 2025." in response.get_data(as_text=True)
     assert program_for_year(2025).component("AI6").applies is False
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "program.applies")) is not None
-    dashboard = client.get("/indicadores/?anio=2025").get_data(as_text=True)
+    dashboard = client.get("/indicadores/?anio=2025&seccion=trimestres").get_data(as_text=True)
     assert "No aplica en 2025" in dashboard
     refused = client.post("/programa/2025/componentes/AI5/aplica", data={"applies": "no"}, follow_redirects=True)
     assert "AI5 no es un componente condicional" in refused.get_data(as_text=True)
@@ -123,5 +123,5 @@ def test_the_dashboard_shows_each_components_activities_and_the_formula(app, cli
     html = client.get("/indicadores/?anio=2025").get_data(as_text=True)
     cell = html.split('id="actividades-AI3"')[1].split("</td>")[0]
     assert "1 / 85" in cell and "de las actividades realizadas" in cell
-    assert "respuestas · fórmula: respuestas positivas a preguntas indicadoras" in html
-    assert "Ver cada línea de acción por trimestre" in html
+    assert "Satisfacción: fórmula: respuestas positivas a preguntas indicadoras" in html
+    assert 'href="/indicadores/lineas?anio=2025">Líneas de acción</a>' in html

@@ -29,8 +29,9 @@ def test_dashboard_shows_the_computed_value_of_every_level(sample, client, login
     assert cells["AI3"] == "66.7" and cells["AI2"] == "1.6" and cells["AI1"] == "50.0"
     assert "PROPÓSITO" in html
     assert "AI4: la meta declarada (279) difiere de la suma de sus líneas de acción (276)" in html
-    assert "/indicadores/grafica/AI3.svg?anio=2025" in html
-    assert "Wilson" in html or "IC 95 %" in html
+    assert "Wilson" in html and "<details" in html                # the interval, behind "detalle técnico"
+    quarters = client.get("/indicadores/?anio=2025&seccion=trimestres").get_data(as_text=True)
+    assert "/indicadores/grafica/AI3.svg?anio=2025" in quarters
     assert "desde 85 %" in html                                   # the traffic-light thresholds are documented
     assert ' style="' not in html and "<script>" not in html      # the CSP forbids both
 
@@ -47,13 +48,14 @@ def test_dashboard_links_and_downloads_follow_permissions(sample, client, login_
 def test_coordinator_sees_downloads_and_survey_drilldown(sample, client, login_as):
     login_as("coordinator")
     html = client.get("/indicadores/?anio=2025").get_data(as_text=True)
-    assert "/indicadores/informe.xlsx?anio=2025" in html and "/indicadores/informe.pdf?anio=2025" in html
+    assert "/indicadores/informe.xlsx?anio=2025" in html
+    assert 'action="/indicadores/informe.pdf"' in html and '<option value="2025-Q4" selected>T4' in html
     assert "/indicadores/nivel/AI3?anio=2025" in html
 
 
 def test_breakdowns_on_the_dashboard_hide_small_cells(sample, client, login_as):
     login_as("viewer")
-    html = client.get("/indicadores/?anio=2025&nivel=AI3&periodo=2025-Q1").get_data(as_text=True)
+    html = client.get("/indicadores/?anio=2025&seccion=desgloses&nivel=AI3&periodo=2025-Q1").get_data(as_text=True)
     sexo = html[html.index('id="desglose-sexo"'):]
     sexo = sexo[:sexo.index("</table>")]
     assert "Hombre" in sexo and "Mujer" in sexo
@@ -67,7 +69,9 @@ def test_the_year_defaults_to_the_current_local_year_and_bad_years_are_404(app, 
     html = client.get("/indicadores/").get_data(as_text=True)
     assert f"Indicadores {local_today().year}" in html
     empty = client.get("/indicadores/?anio=2031").get_data(as_text=True)
-    assert "No hay programa cargado para 2031" in empty and "Sin respuestas en este periodo." in empty
+    assert "No hay programa cargado para 2031" in empty
+    assert "Sin respuestas en este periodo." in client.get("/indicadores/?anio=2031&seccion=desgloses").get_data(
+        as_text=True)
     chart = client.get("/indicadores/grafica/FIN.svg?anio=2031")
     assert chart.status_code == 200 and "sin datos" in chart.get_data(as_text=True)
     assert client.get("/indicadores/?anio=abc").status_code == 404
@@ -136,8 +140,8 @@ def test_drilldown_ai1_lists_the_requests(sample, client, login_as):
 def test_dashboard_shows_the_impact_of_a_before_after_pair(sample, client, login_as):
     impact_pair()
     login_as("viewer")
-    html = client.get("/indicadores/?anio=2025").get_data(as_text=True)
-    section = html[html.index('id="impacto-titulo"'):html.index('id="definiciones-titulo"')]
+    html = client.get("/indicadores/?anio=2025&seccion=impacto").get_data(as_text=True)
+    section = html[html.index('id="impacto-titulo"'):html.index("</section>", html.index('id="impacto-titulo"'))]
     assert "Curso: antes (curso_antes) → Curso: después (curso_despues)" in section
     row = section[section.index("Conocimiento (0 a 10)"):]
     row = row[:row.index("</tr>")]

@@ -60,9 +60,9 @@ def test_xlsx_has_breakdowns_impact_charts_and_definitions(xlsx):
     terms = [r[0] for r in sheet_rows(xlsx["definiciones"])[1:]]
     assert "Celdas pequeñas" in terms and "Semáforo" in terms
     warnings = sheet_rows(xlsx["advertencias"])
-    assert warnings[0] == ["advertencia", "original"]
+    assert warnings[0] == ["advertencia"]
     assert ["AI4: la meta declarada (279) difiere de la suma de sus líneas de acción (276); el denominador anual "
-            "usa la meta declarada", "AI4: target 279 differs from the sum of its action lines (276)"] in warnings
+            "usa la meta declarada"] in warnings
 
 
 def test_xlsx_never_holds_a_formula(sample, client, login_as):
@@ -106,8 +106,8 @@ def test_pdf_download(sample, client, login_as, tmp_path):
     path.write_bytes(response.data)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True,
                           text=True).stdout
-    for word in ("FIN", "PROPÓSITO", "AI1", "AI2", "AI3", "AI4", "AI5", "AI6", "Definiciones",
-                 "Informe trimestral de indicadores 2025", "menos de 5", "Generado el", "la meta declarada (279)"):
+    for word in ("FIN", "PROPÓSITO", "AI1", "AI2", "AI3", "AI4", "AI5", "AI6", "Método y definiciones",
+                 "Informe de indicadores · Año 2025", "menos de 5", "Generado el", "la meta declarada (279)"):
         assert word in text, word
 
 
@@ -122,7 +122,7 @@ def test_downloads_are_audited(sample, client, login_as, fmt):
     user = login_as("admin")
     assert client.get(f"/indicadores/informe.{fmt}?anio=2025").status_code == 200
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "indicators.export")).all()
-    assert [(e.actor_id, e.details) for e in entries] == [(user.id, {"year": 2025, "format": fmt})]
+    assert [(e.actor_id, e.details) for e in entries] == [(user.id, {"year": 2025, "period": "2025", "format": fmt})]
 
 
 def test_impact_is_exported(sample, client, login_as):
