@@ -7,20 +7,23 @@ are registered here, and `language_labels(codes)` adds a survey's own from langc
 
 from __future__ import annotations
 
-import langcodes
-
 from crm.core.display import label, register_labels
 from surveys.invitations.labels import source_labels
 from surveys.responses.describe import TYPE_LABELS
 from surveys.services import STATES
 
 __all__ = ["language_labels", "source_labels"]
-COMMON_LANGUAGES = ("es", "en", "fr", "pt", "de", "it", "nah", "zh", "ja", "ko", "ar", "ru")
+# the usual ones, written here (langcodes, with its 3 MB of tables, is loaded only for a survey's other tags)
+COMMON_LANGUAGES = {"es": "Español", "en": "Inglés", "fr": "Francés", "pt": "Portugués", "de": "Alemán",
+                    "it": "Italiano", "nah": "Náhuatl", "zh": "Chino", "ja": "Japonés", "ko": "Coreano",
+                    "ar": "Árabe", "ru": "Ruso"}
 CHANNELS = {"web": "Web", "import": "Importada"}  # how a response arrived
 
 
 def _language_name(code: str) -> str:
     try:
+        import langcodes  # on first use (crm.core.display.charts says why)
+
         name = langcodes.Language.get(code).display_name("es")
     except (ValueError, LookupError):
         return code
@@ -37,5 +40,4 @@ def language_labels(codes) -> None:
 register_labels("estado_encuesta", STATES)
 register_labels("tipo_pregunta", TYPE_LABELS)
 register_labels("canal_respuesta", CHANNELS)
-register_labels("idioma", {"nah": "Náhuatl"})  # langcodes has only the English name
-language_labels(COMMON_LANGUAGES)
+register_labels("idioma", COMMON_LANGUAGES)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import segno
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -98,6 +97,8 @@ def detail(survey_id: int):
 @permission_required("view_surveys")
 def qr_code(survey_id: int):
     """The open link as a QR code (SVG, made by segno), for posters and screens at events."""
+    import segno  # on first use
+
     survey = _survey(survey_id)
     body = io.BytesIO()
     segno.make(absolute_url(services.open_link(survey)), error="m").save(
