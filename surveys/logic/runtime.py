@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from surveys.logic import repeats
+from surveys.logic.compiled import compile_tree
 from surveys.logic.conversions import to_boolean
 from surveys.logic.environment import Env as _Env
 from surveys.logic.environment import State, typed_value, value_text
-from surveys.logic.evaluate import evaluate
 from surveys.logic.expressions import references
 
 __all__ = ["FormLogic", "State", "typed_value", "value_text"]
@@ -55,13 +55,18 @@ class _Node:
     choices: Sequence
     trees: dict = field(default_factory=dict)  # {key: compiled tree}, looked up once (run reads them per answer)
     repeat: str | None = None  # the repeat around it (repeats do not nest)
+    fns: dict = field(default_factory=dict)  # {key: the tree as a closure} (surveys.logic.compiled)
 
     def __post_init__(self):
         self.trees = {key: entry["tree"] for key, entry in self.logic.items()
                       if isinstance(entry, Mapping) and entry.get("tree") is not None}
+        self.fns = {key: compile_tree(tree) for key, tree in self.trees.items()}
 
     def tree(self, key: str):
         return self.trees.get(key)
+
+    def fn(self, key: str):
+        return self.fns.get(key)
 
 
 class FormLogic:
@@ -141,12 +146,12 @@ class FormLogic:
         """Relevance, then the calculation, of each question in document order."""
         for node in self.order:
             inherited = relevant.get(node.parent, True) if node.parent else True
-            trees = node.trees
-            tree = trees.get("relevant")
-            is_relevant = relevant[node.name] = inherited and (tree is None or to_boolean(evaluate(tree, env)))
-            tree = trees.get("calculation")
-            if tree is not None:
-                result = evaluate(tree, env) if is_relevant else ""
+            fns = node.fns
+            fn = fns.get("relevant")
+            is_relevant = relevant[node.name] = inherited and (fn is None or to_boolean(fn(env)))
+            fn = fns.get("calculation")
+            if fn is not None:
+                result = fn(env) if is_relevant else ""
                 text = value_text(result)
                 calculated[node.name] = text
                 values[node.name] = typed_value(node.type, text) if node.type != "calculate" else result
@@ -154,13 +159,13 @@ class FormLogic:
     def _allowed(self, env: _Env, relevant: dict) -> dict[str, list[str]]:
         allowed: dict[str, list[str]] = {}
         for node in self.order:
-            tree = node.tree("choice_filter")
-            if tree is None or not relevant.get(node.name):
+            fn = node.fn("choice_filter")
+            if fn is None or not relevant.get(node.name):
                 continue
             kept = []
             for choice in node.choices:
                 env.choice = choice
-                if to_boolean(evaluate(tree, env)):
+                if to_boolean(fn(env)):
                     kept.append(choice.name)
             env.choice = None
             allowed[node.name] = kept
@@ -181,20 +186,20 @@ class FormLogic:
             if kept is not None and any(token not in kept for token in text.split()):
                 errors[node.name] = ("filtered", {})
                 continue
-            tree = node.tree("constraint")
-            if tree is not None:
+            fn = node.fn("constraint")
+            if fn is not None:
                 env.current_value = state.values.get(node.name, "")
-                ok = to_boolean(evaluate(tree, env))
+                ok = to_boolean(fn(env))
                 env.current_value = ""
                 if not ok:
                     errors[node.name] = ("constraint", dict(node.logic.get("constraint_message") or {}))
         return errors
 
     def is_required(self, node: _Node, env: _Env) -> bool:
-        tree = node.tree("required")
-        if tree is None:
+        fn = node.fn("required")
+        if fn is None:
             return node.required
-        return to_boolean(evaluate(tree, env))
+        return to_boolean(fn(env))
 
     def read_only(self, state: State, *, now: datetime, lang: str = "es") -> set[str]:
         """The questions whose answer the respondent may not change: read_only yes, or its expression true."""
@@ -206,10 +211,10 @@ class FormLogic:
             if node.logic.get("read_only_flag"):
                 found.add(node.name)
                 continue
-            tree = node.tree("read_only")
-            if tree is not None:
+            fn = node.fn("read_only")
+            if fn is not None:
                 env = env or _Env(self, state.values, state.relevant, now, lang)
-                if to_boolean(evaluate(tree, env)):
+                if to_boolean(fn(env)):
                     found.add(node.name)
         return found
 
@@ -224,9 +229,9 @@ class FormLogic:
             if literal not in (None, ""):
                 found[node.name] = str(literal)
                 continue
-            tree = node.tree("default")
-            if tree is not None:
-                found[node.name] = value_text(evaluate(tree, env))
+            fn = node.fn("default")
+            if fn is not None:
+                found[node.name] = value_text(fn(env))
         return found
 
     def interpolate(self, template: str, state: State, lang: str = "es", instance: int = 1) -> str:

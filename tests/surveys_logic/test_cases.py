@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from surveys.logic.compiled import compile_tree
 from surveys.logic.evaluate import OPERATORS, SPECIAL, evaluate
 from surveys.logic.expressions import FUNCTIONS, compile_expression
 from surveys.logic.library import EAGER
@@ -65,3 +66,39 @@ def test_case_values_round_trip():
 
     for value in ["x", 1.5, True, date(2026, 1, 2), float("inf"), datetime.fromisoformat("2026-03-15T10:30:00.250-06:00")]:
         assert same(decode(encode(value)), value)
+
+
+# ------------------------------------------------------------------ the closures FormLogic runs (compiled.py)
+
+def _outcome(function):
+    try:
+        return "value", function()
+    except Exception as error:  # noqa: BLE001 - the same refusal either way
+        return "error", type(error).__name__
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{i}:{c['src'][:40]}" for i, c in enumerate(CASES)])
+def test_case_compiled_to_closures(case):
+    result = compile_tree(case["tree"])(CaseEnv(case))
+    assert same(result, decode(case["expect"])), (case["src"], result)
+
+
+def test_random_trees_give_the_same_value_compiled_and_interpreted():
+    from hypothesis import given, settings
+
+    from tests.surveys_logic.env import encode
+    from tests.surveys_logic.test_logic_js import _strategies
+
+    trees, cases = _strategies()
+
+    @settings(max_examples=400, deadline=None, database=None)
+    @given(trees, cases)
+    def agree(tree, raw):
+        case = {"values": {k: encode(v) for k, v in raw["values"].items()}, "current": encode(raw["current"]),
+                "now": raw["now"]}
+        expected = _outcome(lambda: evaluate(tree, CaseEnv(case)))
+        got = _outcome(lambda: compile_tree(tree)(CaseEnv(case)))
+        assert got[0] == expected[0], (tree, got, expected)
+        assert got[1] == expected[1] if got[0] == "error" else same(got[1], expected[1]), (tree, got, expected)
+
+    agree()
