@@ -16,6 +16,7 @@ help:
 	@echo "make test           the whole test suite on SQLite (browser tests skip without chromium/axe-core)"
 	@echo "make test-postgres  the whole test suite on a throwaway PostgreSQL (scripts/pg-test-server)"
 	@echo "make test-e2e       only the browser tests"
+	@echo "make capturas       take the staff guide's screenshots again (docs/img/guia/)"
 	@echo "make lint           ruff check . and the dependency rule (lint-imports)"
 	@echo "make ci             what CI runs: bash .ci/run (installs Debian packages; run as root)"
 
@@ -53,3 +54,9 @@ clean-test-db:
 .PHONY: bench
 bench: venv
 	$(PYTHON_VENV) -m bench
+
+# the staff guide's screenshots (docs/img/guia/*.png), taken again from the demo data by the browser tests
+.PHONY: capturas
+capturas: venv
+	@scripts/setup axe --optional
+	VINCULO_CAPTURAS=1 env -u TEST_DATABASE_URL $(PYTHON_VENV) -m pytest tests/e2e_staff/test_guide_screenshots.py $(PYTEST_ARGS)

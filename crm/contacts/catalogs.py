@@ -1,7 +1,9 @@
-"""Fixed catalogs: alcaldías, sexes, organization types and scopes, networks, membership statuses."""
+"""Fixed catalogs: alcaldías, sexes, organization types and scopes, networks, membership statuses; the Spanish
+labels of the contacts' stored codes for the staff pages (crm.core.display's `etiqueta` filter)."""
 
 from __future__ import annotations
 
+from crm.core.display import register_labels
 from crm.core.text import fold_compact
 
 # The columns of the contacts file, in order: what `contacts import` reads and `contacts export` writes.
@@ -65,3 +67,20 @@ def match_network(text: str) -> str | None:
 
 
 MEMBERSHIP_STATUSES = {"applicant": "Solicitante", "active": "Activa", "inactive": "Inactiva", "withdrawn": "Baja"}
+
+PERSON_STATUSES = {"active": "Activa", "blocked": "Bloqueada", "anonymized": "Anonimizada"}
+CONSENT_CHANNELS = {"import": "importación de archivo", "web": "formulario web", "paper": "formato en papel",
+                    "survey": "encuesta", "staff": "registro del personal"}
+OPPOSITION_CHANNELS = {"email": "correo electrónico", "whatsapp": "WhatsApp", "phone": "teléfono"}
+LANGUAGES = {"es": "Español", "en": "Inglés", "fr": "Francés", "pt": "Portugués", "de": "Alemán", "it": "Italiano",
+             "nah": "Náhuatl"}
+
+register_labels("sexo", SEXES)
+register_labels("estatus_membresia", MEMBERSHIP_STATUSES)
+register_labels("red", NETWORKS)
+register_labels("tipo_organizacion", ORG_TYPES)
+register_labels("ambito_organizacion", ORG_SCOPES)
+register_labels("estado_persona", PERSON_STATUSES)
+register_labels("canal_consentimiento", CONSENT_CHANNELS)
+register_labels("canal_oposicion", OPPOSITION_CHANNELS)
+register_labels("idioma", LANGUAGES)

@@ -168,3 +168,53 @@ def test_archived_organizations_leave_the_list_and_come_back(client, login_as):
     assert "Archivada" in client.get(f"/organizaciones/{org.id}").get_data(as_text=True)
     client.post(f"/organizaciones/{org.id}/archivo")
     assert "Casa de México en España" in client.get("/organizaciones").get_data(as_text=True)
+
+
+def test_the_person_page_shows_labels_and_short_dates_not_codes(client, login_as):
+    import re
+    from datetime import datetime
+
+    from crm.contacts.models import ChannelPreference, Consent
+
+    login_as("staff")
+    person = make_person("Itzel", "Xolalpa", language="en", phone="+13125552368", networks=("rvc",))
+    person.consents.append(Consent(notice_version="2025-01", channel="import", accepted_at=datetime(2025, 3, 12, 18)))
+    person.channel_preferences.append(ChannelPreference(channel="email", opted_out=True))
+    db.session.commit()
+    page = re.sub(r"[ \t\n]+", " ", client.get(f"/contactos/{person.id}").get_data(as_text=True))
+    assert "Inglés" in page and ">en<" not in page
+    assert "aceptado el 12\u00a0mar\u00a02025 (por importación de archivo)" in page and "(import)" not in page
+    assert "Se opone a recibir comunicaciones por: correo electrónico" in page
+    assert "2025-03-12" not in page
+    assert "+1 312-555-2368" in page  # the stored E.164 number as people write it
+    listing = client.get("/contactos").get_data(as_text=True)
+    assert "1 persona<" in listing and "1 personas" not in listing
+
+
+def test_the_duplicates_and_merge_pages_name_countries_sexes_and_languages(client, login_as):
+    login_as("staff")
+    first = make_person("Rosa", "Téllez", phone="+525512345678", country="US", sex="mujer", language="en")
+    second = make_person("Rosa", "Tellez", phone="+525512345678", country="US", sex="mujer", language="en")
+    duplicates = client.get("/contactos/duplicados").get_data(as_text=True)
+    assert "(Estados Unidos)" in duplicates and "(US)" not in duplicates
+    merge = client.get(f"/contactos/fusionar/{first.id}/{second.id}").get_data(as_text=True)
+    assert "Estados Unidos" in merge and "Mujer" in merge and "Inglés" in merge
+    assert ">US<" not in merge and ">mujer<" not in merge and ">en<" not in merge
+
+
+def test_the_arco_page_shows_short_dates_and_counts_business_days(client, login_as):
+    import re
+    from datetime import date
+
+    from crm.contacts.privacy import rights
+
+    user = login_as("staff")
+    person = make_person("Rosa", "Téllez")
+    late = rights.register_request(person, "access", date(2025, 1, 6), actor=user)
+    closed = rights.register_request(None, "cancellation", date(2025, 2, 3), actor=user)
+    rights.resolve_request(closed, "resolved", actor=user, on=date(2025, 2, 10))
+    page = re.sub(r"[ \t\n]+", " ", client.get("/privacidad/solicitudes").get_data(as_text=True))
+    assert "6\u00a0ene\u00a02025" in page and "2025-01-06" not in page
+    assert "Cerrada el <span class=\"date\">10\u00a0feb\u00a02025</span>" in page
+    days = rights.business_days_left(late)
+    assert days < 0 and f"vencida hace {-days} días hábiles" in page

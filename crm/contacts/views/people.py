@@ -16,6 +16,7 @@ from crm.contacts.models import Membership, Network, Person
 from crm.contacts.privacy import signup
 from crm.contacts.search import SORTS, PeopleFilter, people_query
 from crm.contacts.views.blueprint import bp
+from crm.core.display import count
 from crm.core.extensions import db
 from crm.core.pagination import paginate
 from crm.exports import service as export_service
@@ -197,11 +198,11 @@ def bulk_action():
     try:
         if action == "etiqueta":
             added = bulk.add_tag(f, request.form.get("etiqueta_nueva", ""), actor=current_user)
-            flash(f"Etiqueta agregada a {added} persona(s).", "success")
+            flash(f"Etiqueta agregada a {count(added, 'persona', 'personas')}.", "success")
         elif action == "estatus":
             changed = bulk.set_membership_status(f, request.form.get("red_accion", "") or f.network,
                                                  request.form.get("estatus_nuevo", ""), actor=current_user)
-            flash(f"Estatus cambiado en {changed} membresía(s).", "success")
+            flash(f"Estatus cambiado en {count(changed, 'membresía', 'membresías')}.", "success")
         else:
             abort(400)
     except people.ContactsError as exc:
