@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from crm.core.extensions import db
 from crm.events.links import SurveyLink, SurveyLinkSource
-from surveys.models import Response, Survey
+from surveys.models import Invitation, Response, Survey
 
 
 def surveys_for_activity(activity_id: int) -> list[SurveyLink]:
@@ -28,4 +28,17 @@ def respondents_for_program(program_id: int) -> set[int]:
         .where(Survey.observation_program_id == program_id, Response.person_id.is_not(None))))
 
 
-SOURCE = SurveyLinkSource(surveys_for_activity, surveys_for_program, respondents_for_program)
+def invitation_lists() -> list[SurveyLink]:
+    """Surveys with at least one invitation, newest first (the 100 latest)."""
+    rows = db.session.execute(select(Survey.id, Survey.title).where(
+        select(Invitation.id).where(Invitation.survey_id == Survey.id).exists()).order_by(Survey.id.desc()).limit(100))
+    return [SurveyLink(survey_id, title) for survey_id, title in rows]
+
+
+def invitees(survey_id: int) -> list[int]:
+    return list(db.session.scalars(select(Invitation.person_id).where(Invitation.survey_id == survey_id)
+                                   .order_by(Invitation.id)))
+
+
+SOURCE = SurveyLinkSource(surveys_for_activity, surveys_for_program, respondents_for_program, invitation_lists,
+                          invitees)

@@ -1,6 +1,7 @@
 """What the activities and requests lists, their exports and `activities|requests export` filter by: a period
 (a year or one of its quarters; local dates, so periods follow CRM_TIMEZONE as every period of the platform),
-an action line or a whole component, an organization, and the activity type or the request's state.
+an action line or a whole component, an organization, words of the title (or the request's subject), and the
+activity type or the request's state.
 
 The lists, their CSV/XLSX downloads and the background export jobs share one `EventFilter`, so a download
 holds exactly the rows the page shows.
@@ -13,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, and_, false, or_, select
 
 from crm.contacts.organizations.names import OrganizationIndex
-from crm.core.text import clean
+from crm.core.text import clean, fold
 from crm.core.timeutil import local_today, quarter_bounds
 from crm.events.models import ACTIVITY_TYPES, Activity, PartnerRequest, activity_organization
 from crm.events.services import EventsError
@@ -57,23 +58,30 @@ class EventFilter:
     organization: str = ""  # a name or acronym, as written
     type: str = ""  # activities: a key of ACTIVITY_TYPES
     status: str = ""  # requests: a key of STATUSES
+    text: str = ""  # words the title (activities) or the subject (requests) contains
+    earlier_pending: bool = False  # requests: also those still pending from before the period
 
     @classmethod
     def from_args(cls, args: Mapping, *, default_year: int | None = None) -> EventFilter:
-        """From a page's query arguments (`anio`, `trimestre`, `linea`, `organizacion`, `tipo`, `estado`; the
-        older `componente` too); values that make no sense are dropped, never an error."""
-        year = _int(args.get("anio"), 1900, 2200) or default_year
+        """From a page's query arguments (`anio`, `trimestre`, `linea`, `organizacion`, `tipo`, `estado`, `q`;
+        the older `componente` too); values that make no sense are dropped, never an error. `anio=todos` is every
+        year, even where the page has a default year."""
+        every_year = str(args.get("anio") or "").strip() == "todos"
+        year = None if every_year else _int(args.get("anio"), 1900, 2200) or default_year
         line = clean(args.get("linea") or args.get("componente") or "").upper().replace(" ", "")
         kind = args.get("tipo") or ""
         status = args.get("estado") or ""
         return cls(year=year, quarter=_int(args.get("trimestre"), 1, 4) if year else None,
                    line=line if _LINE.match(line) else "", organization=clean(args.get("organizacion") or "")[:300],
-                   type=kind if kind in ACTIVITY_TYPES else "", status=status if status in STATUSES else "")
+                   type=kind if kind in ACTIVITY_TYPES else "", status=status if status in STATUSES else "",
+                   text=" ".join(clean(args.get("q") or "").split())[:200].strip(),
+                   earlier_pending=bool(year) and str(args.get("con_pendientes") or "") == "1")
 
     def as_args(self) -> dict[str, str]:
         """The query arguments that give this filter back (empty values left out)."""
         values = {"anio": self.year, "trimestre": self.quarter, "linea": self.line, "organizacion": self.organization,
-                  "tipo": self.type, "estado": self.status}
+                  "tipo": self.type, "estado": self.status, "q": self.text,
+                  "con_pendientes": "1" if self.earlier_pending else ""}
         return {key: str(value) for key, value in values.items() if value}
 
     def with_period(self, year: int | None, quarter: int | None) -> EventFilter:
@@ -98,6 +106,10 @@ class EventFilter:
             parts.append(ACTIVITY_TYPES[self.type].lower())
         if self.status:
             parts.append(STATUSES[self.status].lower())
+        if self.earlier_pending and self.year is not None:
+            parts.append("y las pendientes de años anteriores")
+        if self.text:
+            parts.append(f"con «{self.text}»")
         return ", ".join(parts)
 
 
@@ -127,6 +139,8 @@ def filter_activities(query: Select, f: EventFilter) -> Select:
         query = query.where(Activity.action_line_id.in_(select(ActionLine.id).where(_line_condition(f))))
     if f.type:
         query = query.where(Activity.type == f.type)
+    for word in fold(f.text).split():
+        query = query.where(Activity.title_key.contains(word, autoescape=True))
     if f.organization:
         try:
             org_id = organization_id(f.organization)
@@ -140,7 +154,10 @@ def filter_activities(query: Select, f: EventFilter) -> Select:
 def filter_requests(query: Select, f: EventFilter) -> Select:
     """`query` (over PartnerRequest) narrowed to the filter: the period is the date received."""
     period = f.bounds()
-    if period:
+    if period and f.earlier_pending:
+        query = query.where(or_(and_(PartnerRequest.received_on >= period[0], PartnerRequest.received_on < period[1]),
+                                and_(PartnerRequest.received_on < period[0], PartnerRequest.attended_on.is_(None))))
+    elif period:
         query = query.where(PartnerRequest.received_on >= period[0], PartnerRequest.received_on < period[1])
     if f.line:
         query = query.where(PartnerRequest.action_line_id.in_(select(ActionLine.id).where(_line_condition(f))))
@@ -148,6 +165,8 @@ def filter_requests(query: Select, f: EventFilter) -> Select:
         query = query.where(PartnerRequest.attended_on.is_(None))
     elif f.status == "atendidas":
         query = query.where(PartnerRequest.attended_on.is_not(None))
+    for word in fold(f.text).split():
+        query = query.where(PartnerRequest.subject_key.contains(word, autoescape=True))
     if f.organization:
         try:
             org_id = organization_id(f.organization)

@@ -1,8 +1,17 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
+from crm.core.display import register_labels
 from crm.events.models import ACTIVITY_TYPES, MODALITIES
 
 REQUIRED = "Este campo es obligatorio."
@@ -27,6 +36,21 @@ class AttendanceForm(FlaskForm):
     emails = TextAreaField("Correos de las personas asistentes", validators=[DataRequired(REQUIRED), Length(max=20000)],
                            description="Un correo por línea o separados por comas; deben estar registrados.")
     submit = SubmitField("Registrar asistencia")
+
+
+class PickPeopleForm(FlaskForm):
+    """The people chosen in the person picker's results (their record numbers)."""
+
+    persona = SelectMultipleField("Personas encontradas", coerce=int, validate_choice=False,
+                                  validators=[DataRequired("Marque al menos una persona.")])
+    submit = SubmitField("Agregar a las personas marcadas")
+
+
+class BulkAttendanceForm(FlaskForm):
+    """A whole network (its active members) or a survey's invitation list, added at once."""
+
+    origen = SelectField("Red o lista de invitación", validators=[DataRequired("Elija una red o una lista de invitación.")])
+    submit = SubmitField("Agregar a toda la lista")
 
 
 class RequestForm(FlaskForm):
@@ -75,3 +99,8 @@ class NewParticipantForm(FlaskForm):
     role = SelectField("Participa como", choices=[("observer", "Persona observadora"),
                                                   ("visitor", "Persona visitante extranjera")])
     submit = SubmitField("Agregar participante")
+
+
+register_labels("acreditacion", dict(ParticipantForm.accreditation_status.kwargs["choices"]))
+register_labels("tipo_actividad", ACTIVITY_TYPES)
+register_labels("modalidad", MODALITIES)

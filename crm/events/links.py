@@ -22,6 +22,8 @@ class SurveyLinkSource:
     surveys_for_activity: Callable[[int], list[SurveyLink]]
     surveys_for_program: Callable[[int], list[SurveyLink]]
     respondents_for_program: Callable[[int], set[int]]  # ids of the people who answered one of its surveys
+    invitation_lists: Callable[[], list[SurveyLink]] = lambda: []  # surveys with invitations, newest first
+    invitees: Callable[[int], list[int]] = lambda survey_id: []  # ids of the people invited to a survey
 
 
 _sources: dict[str, SurveyLinkSource] = {}
@@ -44,3 +46,13 @@ def surveys_for_program(program_id: int) -> list[SurveyLink]:
 def respondents_for_program(program_id: int) -> set[int]:
     """The people who answered a survey of an observation program."""
     return {person for source in _sources.values() for person in source.respondents_for_program(program_id)}
+
+
+def invitation_lists() -> list[SurveyLink]:
+    """The surveys whose invitation list can be added to an activity's attendance at once."""
+    return [link for source in _sources.values() for link in source.invitation_lists()]
+
+
+def invitees(survey_id: int) -> list[int]:
+    """The people invited to a survey (its invitation list)."""
+    return [person for source in _sources.values() for person in source.invitees(survey_id)]

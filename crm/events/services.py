@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
-from crm.contacts.models import Organization, Person
+from crm.contacts.models import Membership, Organization, Person
 from crm.core import audit
 from crm.core.errors import DomainError
 from crm.core.extensions import db
@@ -93,18 +94,42 @@ def _plain(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
+@dataclass(frozen=True)
+class AttendanceAdded:
+    """What an addition did: people added, and people skipped (already recorded, anonymised, or unknown)."""
+
+    added: int
+    skipped: int
+
+
 def add_attendance(activity: Activity, people: list[Person], *, actor) -> int:
     """Adds the people not yet recorded; returns how many were added."""
+    return add_attendance_by_id(activity, [person.id for person in people], source="correos", actor=actor).added
+
+
+def add_attendance_by_id(activity: Activity, person_ids: list[int], *, source: str, actor) -> AttendanceAdded:
+    """Adds the given people as attendees, with the one rule attendance has: a person is recorded once, and an
+    anonymised record is never added. `source` says where the list came from (`correos`, `buscador`,
+    `red:CODE`, `encuesta:ID`) for the audit entry; an id that names no person is skipped."""
+    wanted = list(dict.fromkeys(person_ids))
     present = set(db.session.scalars(select(Attendance.person_id).where(Attendance.activity_id == activity.id)))
-    added = 0
-    for person in people:
-        if person.id not in present and person.status != "anonymized":
-            db.session.add(Attendance(activity_id=activity.id, person_id=person.id))
-            present.add(person.id)
-            added += 1
-    audit.record(actor, "activity.attendance", activity, {"added": added})
+    eligible: set[int] = set()
+    for start in range(0, len(wanted), 500):
+        eligible.update(db.session.scalars(select(Person.id).where(Person.id.in_(wanted[start:start + 500]),
+                                                                   Person.status != "anonymized")))
+    new = [person_id for person_id in wanted if person_id in eligible and person_id not in present]
+    db.session.add_all(Attendance(activity_id=activity.id, person_id=person_id) for person_id in new)
+    result = AttendanceAdded(added=len(new), skipped=len(wanted) - len(new))
+    audit.record(actor, "activity.attendance", activity,
+                 {"added": result.added, "skipped": result.skipped, "source": source[:80]})
     db.session.commit()
-    return added
+    return result
+
+
+def network_members(network_id: int) -> list[int]:
+    """The people with an active membership of a network, for adding them all as attendees."""
+    return list(db.session.scalars(select(Membership.person_id).where(
+        Membership.network_id == network_id, Membership.status == "active").order_by(Membership.person_id)))
 
 
 def remove_attendance(activity: Activity, person_id: int, *, actor) -> None:

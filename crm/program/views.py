@@ -8,6 +8,7 @@ from crm.core.extensions import db
 from crm.core.timeutil import local_today
 from crm.program import editing, forms, services
 from crm.program.models import DIMENSIONS, INDICATOR_TYPES, ProgramYear
+from crm.program.texts import warning_es
 
 bp = Blueprint("program", __name__, url_prefix="/programa")
 
@@ -21,16 +22,23 @@ def _program(year: int) -> ProgramYear:
     return program
 
 
+def default_year(years: list[int]) -> int | None:
+    """The latest program year up to the current one (the year's work); else the first one ahead."""
+    this_year = local_today().year
+    past = [y for y in years if y <= this_year]
+    return max(past) if past else (min(years) if years else None)
+
+
 @bp.get("/")
 @permission_required("view_program")
 def show():
     years = db.session.scalars(select(ProgramYear.year).order_by(ProgramYear.year.desc())).all()
     year = request.args.get("anio", type=int)
     year = year if year and 1900 <= year <= 2200 else None  # a year the database and dates can hold
-    year = year or (local_today().year if local_today().year in years else
-                                                  (years[0] if years else None))
+    year = year or default_year(years)
     program = services.program_for_year(year) if year else None
     warnings = services.validate_program(services.program_as_data(program))[1] if program else []
+    warnings = [warning_es(w) for w in warnings]  # the contract's text, in Spanish for people
     return render_template("program/show.html", program=program, years=years, months=MONTHS, warnings=warnings,
                            dimensions=DIMENSIONS, types=INDICATOR_TYPES, applies_form=forms.AppliesForm())
 

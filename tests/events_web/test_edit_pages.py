@@ -117,7 +117,7 @@ def test_requests_are_in_the_menu_pending_ones_marked_first_and_the_form_on_its_
     db.session.commit()
     login_as("staff")
     home = client.get("/").get_data(as_text=True)
-    assert 'href="/gestiones?estado=pendientes"' in home and 'href="/actividades"' in home
+    assert 'href="/gestiones?estado=pendientes&amp;anio=todos"' in home and 'href="/actividades"' in home
     page = client.get("/gestiones").get_data(as_text=True)
     assert '<a class="nav-link active" aria-current="page" href="/gestiones">Gestiones</a>' in page
     assert page.index("Sigue pendiente") < page.index("Ya atendida")  # pending first, whatever the year

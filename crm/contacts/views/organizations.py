@@ -15,8 +15,14 @@ from crm.contacts.models import Affiliation, Organization
 from crm.contacts.organizations import chart, records
 from crm.contacts.organizations import merge as merging
 from crm.contacts.organizations.forms import ClassifyForm, ConfirmForm, MergeForm, OrganizationForm
-from crm.contacts.organizations.listing import OrganizationFilter, organizations_query
+from crm.contacts.organizations.listing import (
+    OrganizationFilter,
+    organizations_query,
+    people_counts,
+    sort_key,
+)
 from crm.contacts.organizations.names import OrganizationIndex
+from crm.contacts.organizations.references import count_references
 from crm.contacts.organizations.rows import read_date
 from crm.contacts.organizations.summary import export_bytes, summary
 from crm.contacts.services import ContactsError
@@ -35,11 +41,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @permission_required("view_contacts")
 def organizations():
     f = OrganizationFilter.from_args(request.args)
-    page = paginate(organizations_query(f), per_page=30)
+    order = sort_key(request.args.get("orden"))
+    page = paginate(organizations_query(f, order).options(selectinload(Organization.relations)), per_page=30)
     counts = dict(db.session.execute(select(Organization.type, func.count(Organization.id))
                                      .where(Organization.archived.is_(False)).group_by(Organization.type)).all())
+    links = {org.id: count_references(org.id) for org in page.items}  # activities, requests, agreements...
+    link_labels = list(dict.fromkeys(label for row in links.values() for label in row))
     return render_template("contacts/organizations/list.html", page=page, f=f, types=ORG_TYPES, scopes=ORG_SCOPES,
-                           counts=counts, countries=country_choices())
+                           counts=counts, countries=country_choices(), order=order, links=links,
+                           link_labels=link_labels, people=people_counts([org.id for org in page.items]))
 
 
 @bp.get("/organizaciones/exportar.<fmt>")

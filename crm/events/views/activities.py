@@ -1,8 +1,7 @@
-"""Staff pages of activities: the filtered list and its download, registering, editing, attendance."""
+"""Staff pages of activities: the filtered, sortable list and its download, registering, editing, the activity's
+page (attendance is recorded in attendance.py)."""
 
 from __future__ import annotations
-
-import re
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -10,16 +9,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from crm.auth.permissions import permission_required
-from crm.contacts.forms import ConfirmForm
-from crm.contacts.models import Person, PersonEmail
 from crm.core.extensions import db
 from crm.core.pagination import paginate
 from crm.events import links, reports, services
 from crm.events.filters import EventFilter, filter_activities, organization_problem
-from crm.events.forms import ActivityForm, AttendanceForm, EvidenceFileForm, EvidenceLinkForm
+from crm.events.forms import ActivityForm, AttendanceForm, EvidenceFileForm, EvidenceLinkForm, PickPeopleForm
 from crm.events.models import ACTIVITY_TYPES, MODALITIES, Activity, Attendance
 from crm.events.organizations import resolve_names
-from crm.events.views.blueprint import bp, default_year, download, line_choices, list_years
+from crm.events.views.attendance import bulk_form
+from crm.events.views.blueprint import bp, default_year, download, line_choices, list_years, sort_key
+from crm.program.models import ActionLine
 
 COMPONENTS = ("AI1", "AI2", "AI3", "AI4", "AI5", "AI6")
 
@@ -28,18 +27,37 @@ def _filter() -> EventFilter:
     return EventFilter.from_args(request.args, default_year=default_year())
 
 
+def _attendees():
+    return (select(func.count(Attendance.id)).where(Attendance.activity_id == Activity.id)
+            .correlate(Activity).scalar_subquery())
+
+
+SORTS = {  # `?orden=` key: the columns, ascending (a leading "-" reverses them)
+    "fecha": lambda: (Activity.date, Activity.id),
+    "linea": lambda: (ActionLine.code, Activity.date, Activity.id),
+    "titulo": lambda: (Activity.title_key, Activity.id),
+    "tipo": lambda: (Activity.type, Activity.date, Activity.id),
+    "asistentes": lambda: (_attendees(), Activity.date, Activity.id),
+}
+
+
 @bp.get("/actividades")
 @permission_required("view_events")
 def activities():
     f = _filter()
-    query = (filter_activities(select(Activity), f).options(selectinload(Activity.organizations))
-             .order_by(Activity.date.desc(), Activity.id.desc()))
+    order = sort_key(request.args.get("orden"), SORTS, "-fecha")
+    columns = SORTS[order.lstrip("-")]()
+    query = filter_activities(select(Activity), f).options(selectinload(Activity.organizations),
+                                                           selectinload(Activity.action_line))
+    if order.lstrip("-") == "linea":
+        query = query.join(ActionLine, ActionLine.id == Activity.action_line_id)
+    query = query.order_by(*(c.desc() if order.startswith("-") else c.asc() for c in columns))
     page = paginate(query, per_page=30)
     ids = [a.id for a in page.items]
     attendance = dict(db.session.execute(select(Attendance.activity_id, func.count(Attendance.id))
                                          .where(Attendance.activity_id.in_(ids)).group_by(Attendance.activity_id)).all())
     return render_template("events/activities.html", page=page, f=f, years=list_years(f.year), types=ACTIVITY_TYPES,
-                           modalities=MODALITIES, components=COMPONENTS, lines=line_choices(),
+                           modalities=MODALITIES, components=COMPONENTS, lines=line_choices(), order=order,
                            attendance=attendance, problem=organization_problem(f))
 
 
@@ -104,7 +122,8 @@ def activity_page(item: Activity, *, link_form: EvidenceLinkForm | None = None,
     surveys = links.surveys_for_activity(item.id)
     return render_template("events/activity.html", activity=item, form=AttendanceForm(), types=ACTIVITY_TYPES,
                            modalities=MODALITIES, surveys=surveys, link_form=link_form or EvidenceLinkForm(),
-                           file_form=file_form or EvidenceFileForm() ), status
+                           file_form=file_form or EvidenceFileForm(), bulk_form=bulk_form(),
+                           pick_form=PickPeopleForm()), status
 
 
 @bp.get("/actividades/<int:activity_id>")
@@ -115,32 +134,3 @@ def activity(activity_id: int):
     if item is None:
         abort(404)
     return activity_page(item)
-
-
-@bp.post("/actividades/<int:activity_id>/asistencia")
-@permission_required("manage_events")
-def activity_attendance(activity_id: int):
-    item = db.get_or_404(Activity, activity_id)
-    form = AttendanceForm()
-    if form.validate_on_submit():
-        addresses = {a.lower() for a in re.split(r"[\s,;]+", form.emails.data or "") if a}
-        found = db.session.scalars(select(Person).join(PersonEmail).where(PersonEmail.address_key.in_(addresses))).all()
-        known = {e.address_key for p in found for e in p.emails}
-        missing = sorted(addresses - known)
-        added = services.add_attendance(item, list(found), actor=current_user)
-        flash(f"Asistencia registrada: {added} persona(s).", "success")
-        if missing:
-            flash(f"No se encontraron estos correos: {', '.join(missing[:20])}.", "warning")
-    else:
-        flash("Escriba al menos un correo.", "danger")
-    return redirect(url_for(".activity", activity_id=activity_id))
-
-
-@bp.post("/actividades/<int:activity_id>/asistencia/<int:person_id>/quitar")
-@permission_required("manage_events")
-def activity_attendance_remove(activity_id: int, person_id: int):
-    item = db.get_or_404(Activity, activity_id)
-    if ConfirmForm().validate_on_submit():
-        services.remove_attendance(item, person_id, actor=current_user)
-        flash("Asistencia retirada.", "success")
-    return redirect(url_for(".activity", activity_id=activity_id))

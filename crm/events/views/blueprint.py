@@ -13,7 +13,7 @@ from crm.core.extensions import db
 from crm.core.timeutil import local_today
 from crm.events import reports
 from crm.events.filters import EventFilter
-from crm.events.models import Activity
+from crm.events.models import Activity, PartnerRequest
 from crm.exports import service as export_service
 from crm.program.models import ActionLine, ProgramYear
 
@@ -37,18 +37,33 @@ def line_choices(only: str = "") -> list[tuple[str, str]]:
 
 
 def default_year() -> int:
-    """The latest year, up to the current one, with a program or an activity: a list never opens on an empty
-    new year while last year holds everything."""
+    """The latest year, up to the current one, with a program, an activity or a request: a page never opens on
+    an empty new year while last year holds everything."""
     today = local_today()
     program = db.session.scalar(select(func.max(ProgramYear.year)).where(ProgramYear.year <= today.year))
     last = db.session.scalar(select(func.max(Activity.date)).where(Activity.date <= today))
-    years = [year for year in (program, last.year if isinstance(last, date) else None) if year]
+    received = db.session.scalar(select(func.max(PartnerRequest.received_on)).where(PartnerRequest.received_on <= today))
+    years = [year for year in (program, *(day.year for day in (last, received) if isinstance(day, date))) if year]
     return max(years) if years else today.year
 
 
-def list_years(current: int) -> list[int]:
-    years = {y for (y,) in db.session.execute(select(ProgramYear.year))} | {current, local_today().year}
+def list_years(current: int | None) -> list[int]:
+    """The years a list offers: every program year, the years with activities or requests, this one and
+    `current`, newest first."""
+    years = {y for (y,) in db.session.execute(select(ProgramYear.year))} | {local_today().year}
+    if current:
+        years.add(current)
+    for column in (Activity.date, PartnerRequest.received_on):
+        first, last = db.session.execute(select(func.min(column), func.max(column))).one()
+        if isinstance(first, date) and isinstance(last, date):
+            years.update(range(first.year, last.year + 1))
     return sorted(years, reverse=True)
+
+
+def sort_key(requested: str | None, sorts, default: str) -> str:
+    """The list order a page's `?orden=` asks for ("titulo", "-fecha"), or `default` when it names no column."""
+    text = (requested or "").strip()
+    return text if text.lstrip("-") in sorts and text.count("-") <= 1 and not text.endswith("-") else default
 
 
 def download(kind: str, f: EventFilter, fmt: str, total: int, back: str):

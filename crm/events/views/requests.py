@@ -3,6 +3,8 @@ registering (a page of its own), editing and marking as attended."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -16,12 +18,20 @@ from crm.events.filters import STATUSES, EventFilter, filter_requests, organizat
 from crm.events.forms import AttendForm, RequestForm
 from crm.events.models import PartnerRequest
 from crm.events.organizations import resolve_names
-from crm.events.views.blueprint import bp, download, line_choices, list_years
+from crm.events.views.blueprint import bp, default_year, download, line_choices, list_years
 
 
 def _filter() -> EventFilter:
-    """Requests open on every year unless a year is chosen: a pending request of last year stays in sight."""
+    """A download without a year holds every year."""
     return EventFilter.from_args(request.args)
+
+
+def _list_filter() -> EventFilter:
+    """The page opens on the latest year with a program or data, with the requests still pending from earlier
+    years (a pending request of last year stays in sight); `anio=todos` is every year."""
+    if request.args.get("anio"):
+        return EventFilter.from_args(request.args)
+    return replace(EventFilter.from_args(request.args, default_year=default_year()), earlier_pending=True)
 
 
 def _request_form(**kwargs) -> RequestForm:
@@ -33,13 +43,13 @@ def _request_form(**kwargs) -> RequestForm:
 @bp.get("/gestiones")
 @permission_required("view_events")
 def requests_list():
-    f = _filter()
+    f = _list_filter()
     query = filter_requests(select(PartnerRequest), f).order_by(
         PartnerRequest.attended_on.is_not(None), PartnerRequest.received_on.desc(), PartnerRequest.id.desc())
     page = paginate(query, per_page=30)
     pending = db.session.scalar(select(func.count(PartnerRequest.id)).where(PartnerRequest.attended_on.is_(None)))
     return render_template("events/requests.html", page=page, f=f, attend_form=AttendForm(), statuses=STATUSES,
-                           pending=pending, today=local_today(), years=list_years(local_today().year),
+                           pending=pending, today=local_today(), years=list_years(f.year),
                            lines=line_choices("AI1."), problem=organization_problem(f))
 
 
