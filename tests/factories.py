@@ -57,8 +57,10 @@ def make_organization(name: str | None = None, **kwargs):
 
 
 def make_person(given_name: str = "Rosa", first_surname: str | None = None, email: str | None = "auto",
-                phone: str | None = None, networks: tuple[str, ...] = (), **kwargs):
-    from crm.contacts.models import Membership, Person, PersonEmail, PersonPhone
+                phone: str | None = None, networks: tuple[str, ...] = (), consent: bool = False, **kwargs):
+    """A person; `consent`: with a recorded consent (as the contacts file's `consentimiento` records it),
+    which every e-mail to them requires (crm.contacts.privacy.consent)."""
+    from crm.contacts.models import Consent, Membership, Person, PersonEmail, PersonPhone
     from crm.core.text import fold
 
     first_surname = first_surname or f"Téllez{n()}"
@@ -75,6 +77,8 @@ def make_person(given_name: str = "Rosa", first_surname: str | None = None, emai
     db.session.flush()
     for code in networks:
         db.session.add(Membership(person_id=person.id, network_id=make_network(code).id, status="active"))
+    if consent:
+        db.session.add(Consent(person_id=person.id, channel="import", purpose="redes"))
     db.session.commit()
     return person
 

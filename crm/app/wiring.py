@@ -20,6 +20,9 @@ def connect_domains() -> None:
     references.register(event_refs.OBSERVATION_PROGRAMS)
     references.register(upload_refs.SURVEY_FILES)
     references.register(survey_refs.SURVEYS)
+    from crm.mailings import person_refs as mailing_refs
+
+    references.register(mailing_refs.MAILINGS)  # the mailings a person received (crm.mailings)
 
     from crm.events import links as event_links
     from surveys import event_links as survey_event_links
@@ -89,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.imports.views import bp as imports_bp
     from crm.indicators.coverage.views import bp as coverage_bp
     from crm.indicators.views import bp as indicators_bp
+    from crm.mailings.views import bp as mailings_bp
     from crm.operations.views.backups import bp as backups_bp
     from crm.operations.views.health import bp as health_bp
     from crm.program.views import bp as program_bp
@@ -96,7 +100,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, main_bp, admin_bp, program_bp, contacts_bp, events_bp, surveys_bp, public_bp,
                       privacy_bp, indicators_bp, signup_bp, imports_bp, health_bp,
-                      backups_bp, exports_bp, agreements_bp, coverage_bp):
+                      backups_bp, exports_bp, agreements_bp, coverage_bp, mailings_bp):
         app.register_blueprint(blueprint)
 
 
@@ -108,11 +112,12 @@ def register_cli(app: Flask) -> None:
     from crm.events.agreements.cli import agreements_cli
     from crm.events.imports.cli import activities_cli, requests_cli
     from crm.indicators.cli import indicators_cli
+    from crm.mailings.cli import mailings_cli
     from crm.operations.cli import backup_cli
     from crm.operations.retention_cli import retention_cli
     from crm.program.cli import program_cli
     from surveys.manage.cli import surveys_cli
 
     for group in (users_cli, program_cli, demo_cli, contacts_cli, activities_cli, requests_cli, surveys_cli,
-                  indicators_cli, backup_cli, retention_cli, agreements_cli, organizations_cli):
+                  indicators_cli, backup_cli, retention_cli, agreements_cli, organizations_cli, mailings_cli):
         app.cli.add_command(group)

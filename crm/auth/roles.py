@@ -42,6 +42,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "view_program": ALL,
     "manage_program": frozenset({Role.ADMIN}),
     "view_coverage": frozenset({Role.ADMIN, Role.COORDINATOR}),  # network members against reference figures
+    # mailings to the networks: composing and sending, bounces; everyone may read the delivery reports
+    "send_mailings": frozenset({Role.ADMIN, Role.STAFF}),
+    "view_mailings": ALL,
     # administration
     "manage_users": frozenset({Role.ADMIN}),
     "view_audit": frozenset({Role.ADMIN}),

@@ -161,6 +161,8 @@ ACTION_LABELS: dict[str, str] = {
     "indicators.export": "Indicadores exportados", "export.download": "Exportación descargada",
     "retention.apply": "Plazos de conservación aplicados", "retention.dry_run": "Plazos de conservación revisados (sin cambios)",
     "backup.create": "Respaldo creado", "backup.restore": "Respaldo restaurado", "backup.scheduled": "Respaldo programado",
+    "mailings.create": "Envío de difusión preparado", "mailings.send": "Envío de difusión realizado",
+    "mailings.report_view": "Informe de entrega consultado", "mailings.bounces": "Avisos de rebote leídos",
 }
 _AREA_LABELS = {
     "auth": "Acceso", "user": "Cuentas", "audit": "Bitácora", "person": "Personas", "contacts": "Personas",
@@ -168,7 +170,7 @@ _AREA_LABELS = {
     "activity": "Actividades", "activities": "Actividades", "request": "Gestiones", "requests": "Gestiones",
     "agreement": "Convenios", "agreements": "Convenios", "program": "Programa", "reference_figures": "Programa",
     "surveys": "Encuestas", "indicators": "Indicadores", "export": "Exportaciones", "retention": "Conservación",
-    "backup": "Respaldos",
+    "backup": "Respaldos", "mailings": "Difusión",
 }
 
 

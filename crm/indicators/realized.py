@@ -2,8 +2,8 @@
 
 "Realized activities" everywhere (FIN, AI2, AI4, every component's `activities_realized`, the report's
 `lines`) are counted here and only here, per action line and local quarter, as the sum of the SOURCES:
-the activities recorded and every agreement milestone (opinion, signing) that names an action line, on
-its date. Each source is one function `(program, year) -> {(line code, quarter): count}`.
+the activities recorded, every agreement milestone (opinion, signing) and every mailing (crm.mailings) that
+names an action line, on its date. Each source is one function `(program, year) -> {(line code, quarter): count}`.
 
 A conditional component switched off for the year (`applies: false`) is left out of FIN: neither its
 activities nor its target count there.
@@ -20,6 +20,7 @@ from crm.core.extensions import db
 from crm.core.timeutil import quarter_bounds
 from crm.events.agreements.counting import milestones_by_line
 from crm.events.models import Activity
+from crm.mailings.counting import mailings_by_line
 from crm.program.models import ActionLine, ProgramYear
 
 QUARTERS = (1, 2, 3, 4)
@@ -54,9 +55,13 @@ def agreement_milestones(program: ProgramYear, year: int) -> Counter:
     return counts
 
 
-# Every source of realized activities. Issue 16 adds mailings that name an action line here, as one more
-# function of the same shape.
-SOURCES: tuple[Callable[[ProgramYear, int], Counter], ...] = (recorded_activities, agreement_milestones)
+def mailings(program: ProgramYear, year: int) -> Counter:
+    """Mailings sent under an action line (one dissemination activity each), on their local dates."""
+    return Counter((code, quarter_of(day.month)) for code, day in mailings_by_line(year))
+
+
+# Every source of realized activities.
+SOURCES: tuple[Callable[[ProgramYear, int], Counter], ...] = (recorded_activities, agreement_milestones, mailings)
 
 
 def line_counts(program: ProgramYear, year: int) -> Counter:

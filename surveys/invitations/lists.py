@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.contacts.catalogs import MEMBERSHIP_STATUSES, NETWORKS
 from crm.contacts.models import Person
+from crm.contacts.privacy.consent import bouncing_keys, consented_ids, email_block
 from crm.contacts.privacy.rights import can_contact
 from crm.contacts.search import PeopleFilter, people_query
 from crm.core.display import short_date
@@ -186,6 +187,8 @@ class Preview:
     no_email: int
     opposes_whatsapp: int
     opposes_phone: int = 0  # their phone is left out of the links file
+    no_consent: int = 0  # no recorded consent: no e-mail (crm.contacts.privacy.consent.email_block)
+    bouncing: int = 0  # their address bounces: no e-mail
 
 
 def invitations_by_person(survey: Survey) -> dict[int, Invitation]:
@@ -198,7 +201,10 @@ def invitations_by_person(survey: Survey) -> dict[int, Invitation]:
 
 
 def preview(survey: Survey, people: list[Person]) -> Preview:
+    """What inviting `people` would do now; who gets an e-mail follows the one rule every sending path uses."""
     existing = invitations_by_person(survey)
+    bouncing = bouncing_keys([p.primary_email.address_key for p in people if p.primary_email is not None])
+    consented = consented_ids(p.id for p in people)
     counts = Counter()
     for person in people:
         if person.status != "active":
@@ -214,15 +220,18 @@ def preview(survey: Survey, people: list[Person]) -> Preview:
             counts["opposes_whatsapp"] += 1
         if not can_contact(person, "phone"):
             counts["opposes_phone"] += 1
-        if not can_contact(person, "email"):
-            counts["opposes_email"] += 1
-        elif person.primary_email is None:
-            counts["no_email"] += 1
+        blocked = email_block(person, bouncing, consented)
+        if blocked in PREVIEW_KEYS:
+            counts[PREVIEW_KEYS[blocked]] += 1
         elif invitation is None or invitation.sent_at is None:
             counts["emailable"] += 1
     return Preview(selected=len(people), **{key: counts[key] for key in (
         "inactive", "invited", "answered", "emailable", "opposes_email", "no_email", "opposes_whatsapp",
-        "opposes_phone")})
+        "opposes_phone", "no_consent", "bouncing")})
+
+
+PREVIEW_KEYS = {"opposed": "opposes_email", "no_address": "no_email", "no_consent": "no_consent",
+                "bouncing": "bouncing"}
 
 
 def status_counts(survey: Survey) -> dict[str, int]:

@@ -4,7 +4,9 @@ how (e-mail, or a file of personal links for WhatsApp and other channels), remin
 Rules
 - One invitation per person and survey; blocked and anonymized records are never invited.
 - Every bulk action honours opposition (crm.contacts.privacy.rights.can_contact) and reports how many
-  people were skipped and why; each run is audited with its counts.
+  people were skipped and why; each run is audited with its counts. E-mail follows the one rule of who may
+  be e-mailed (crm.contacts.privacy.consent.email_block: address, consent, no opposition, not bouncing),
+  and every message carries the person's one-click unsubscribe link (RFC 8058 headers and a footer).
 - Idempotent: the e-mail step sends once per invitation (an invitation with `sent_at` is not sent again),
   a reminder is not repeated within REMINDER_INTERVAL, and a run cannot race another run of the same
   survey: the invitations to send are claimed (marked sent) in one short transaction that holds a lock
@@ -18,21 +20,26 @@ Rules
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import Person
+from crm.contacts.privacy.consent import EMAIL_SKIP_REASONS, bouncing_keys, consented_ids, email_block
 from crm.contacts.privacy.rights import can_contact
 from crm.core import audit, mail
 from crm.core.extensions import db
 from crm.core.tabular import Verbatim, csv_bytes
 from crm.core.timeutil import to_local, utcnow
+from crm.mailings.compose import FOOTER, unsubscribe_headers
+from crm.mailings.unsubscribe import link as unsubscribe_link
+from crm.mailings.unsubscribe import tokens_for
 from surveys import services
 from surveys.invitations.lists import (
     LINK_HEADER,
+    REASONS,
     REMINDER_INTERVAL,
     WHATSAPP_NOTE,
     WITHHELD_NOTES,
@@ -115,19 +122,46 @@ class _Seen:
     id: int | None = None
 
 
+# The rule's reasons (crm.contacts.privacy.consent), as invitation runs name them.
+RULE_REASONS = {"blocked": "inactive", "opposed": "opposes_email", "no_address": "no_email",
+                "no_consent": "no_consent", "bouncing": "bouncing"}
+REASONS.setdefault("no_consent", EMAIL_SKIP_REASONS["no_consent"])
+REASONS.setdefault("bouncing", EMAIL_SKIP_REASONS["bouncing"])
+
+
+class _EmailRule:
+    """The rule of who may be e-mailed over preloaded people: two queries for the run, none per person."""
+
+    def __init__(self, people: list[Person]) -> None:
+        self.bouncing = bouncing_keys([p.primary_email.address_key for p in people if p.primary_email is not None])
+        self.consented = consented_ids([p.id for p in people])
+
+    def reason(self, person: Person) -> str | None:
+        found = email_block(person, self.bouncing, self.consented)
+        return RULE_REASONS[found] if found else None
+
+
 @dataclass
 class _Job:
     token: str
     address: str
     message: Message
     previous: datetime | None = None
+    person_id: int | None = None
+    lang: str = "es"
 
 
 def _send_all(jobs: list[_Job]) -> tuple[list[_Job], list[tuple[_Job, str]]]:
     sent, failed = [], []
+    tokens = tokens_for([job.person_id for job in jobs if job.person_id is not None])
+    db.session.commit()  # the unsubscribe tokens
+    base = base_url()
     for job in jobs:
+        link = unsubscribe_link(tokens[job.person_id])
+        footer = FOOTER[job.lang].format(link=link, privacy=f"{base}/aviso-de-privacidad?lang={job.lang}")
         try:
-            mail.send(job.address, job.message.subject, job.message.body)
+            mail.send(job.address, job.message.subject, job.message.body.rstrip() + footer,
+                      headers=unsubscribe_headers(link))
         except (mail.MailError, ValueError, OSError) as exc:  # ValueError: a header the mail library refuses
             failed.append((job, str(exc)[:200]))
         else:
@@ -149,6 +183,7 @@ def send_email_invitations(survey: Survey, people: list[Person], *, source: str,
     new_rows: list[dict] = []
     claimed_ids: list[int] = []
     jobs: list[_Job] = []
+    rule = _EmailRule(people)
     for person in people:
         invitation = existing.get(person.id)
         if reason := not_invitable(person, invitation):
@@ -157,11 +192,8 @@ def send_email_invitations(survey: Survey, people: list[Person], *, source: str,
         if invitation is not None and invitation.sent_at is not None:
             outcome.skipped["already_sent"] += 1
             continue
-        if not can_contact(person, "email"):
-            outcome.skipped["opposes_email"] += 1
-            continue
-        if person.primary_email is None:
-            outcome.skipped["no_email"] += 1
+        if reason := rule.reason(person):
+            outcome.skipped[reason] += 1
             continue
         if invitation is None:
             row = _new_invitation(survey_id, person, source=source, channel="email", now=now, sent=True)
@@ -170,8 +202,9 @@ def send_email_invitations(survey: Survey, people: list[Person], *, source: str,
         else:
             claimed_ids.append(invitation.id)
             token = invitation.token
-        message = compose(survey, name=person.full_name, lang=message_language(person), token=token, note=note)
-        jobs.append(_Job(token, person.primary_email.address, message))
+        lang = message_language(person)
+        message = compose(survey, name=person.full_name, lang=lang, token=token, note=note)
+        jobs.append(_Job(token, person.primary_email.address, message, person_id=person.id, lang=lang))
         existing[person.id] = invitation or _Seen(token=token, sent_at=now)  # a repeat later in the list
     _insert(new_rows)
     if claimed_ids:  # claimed: no other run sends them
@@ -196,9 +229,14 @@ def send_email_invitations(survey: Survey, people: list[Person], *, source: str,
 
 # --------------------------------------------------------------------------- reminders
 
-def send_reminders(survey: Survey, *, actor=None, now: datetime | None = None) -> Outcome:
-    """Reminds by e-mail the invitations sent or opened but not answered (not twice within a day)."""
+def send_reminders(survey: Survey, *, actor=None, now: datetime | None = None,
+                   interval: timedelta | None = None) -> Outcome:
+    """Reminds by e-mail the invitations sent or opened but not answered (not twice within a day). With
+    `interval` (`surveys remind --after-days N`): only whoever was invited or last reminded at least that
+    long ago. A survey that is not open gets no reminder."""
     now = now or utcnow()
+    if survey.state != "open":
+        return Outcome()
     survey_id = survey.id
     _lock(survey)
     invitations = list(db.session.scalars(
@@ -210,23 +248,23 @@ def send_reminders(survey: Survey, *, actor=None, now: datetime | None = None) -
     outcome = Outcome(selected=len(invitations))
     jobs: list[_Job] = []
     claimed_ids: list[int] = []
+    rule = _EmailRule([i.person for i in invitations if i.person is not None])
     for invitation in invitations:
         person = invitation.person
         if person is None or person.status != "active":
             outcome.skipped["inactive"] += 1
             continue
-        if invitation.reminded_at is not None and invitation.reminded_at > now - REMINDER_INTERVAL:
+        last = invitation.reminded_at if interval is None else (invitation.reminded_at or invitation.sent_at)
+        if last is not None and last > now - (interval or REMINDER_INTERVAL):
             outcome.skipped["recently_reminded"] += 1
             continue
-        if not can_contact(person, "email"):
-            outcome.skipped["opposes_email"] += 1
+        if reason := rule.reason(person):
+            outcome.skipped[reason] += 1
             continue
-        if person.primary_email is None:
-            outcome.skipped["no_email"] += 1
-            continue
-        message = compose(survey, name=person.full_name, lang=message_language(person), token=invitation.token,
-                          reminder=True)
-        jobs.append(_Job(invitation.token, person.primary_email.address, message, previous=invitation.reminded_at))
+        lang = message_language(person)
+        message = compose(survey, name=person.full_name, lang=lang, token=invitation.token, reminder=True)
+        jobs.append(_Job(invitation.token, person.primary_email.address, message, previous=invitation.reminded_at,
+                         person_id=person.id, lang=lang))
         claimed_ids.append(invitation.id)
     if claimed_ids:  # claimed: another run finds them reminded
         db.session.execute(update(Invitation).where(Invitation.id.in_(claimed_ids)).values(reminded_at=now)

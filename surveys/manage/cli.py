@@ -5,16 +5,20 @@ Problems go to standard output, one per line, and the command exits 1; never a t
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from crm.core import mail
 from crm.core.cli import ACTOR, fail, run_import
 from crm.core.errors import DomainError
 from crm.core.tabular import TableError
+from crm.mailings.segments import parse_segment, segment_people
 from surveys import services
+from surveys.invitations.sending import send_email_invitations, send_reminders
 from surveys.responses.export import export_responses, repeat_files
 from surveys.responses.imports import import_responses
 from surveys.responses.repeats import read_tables, repeat_layout
@@ -156,3 +160,53 @@ def export(survey_id: str, file: str) -> None:
     for written in repeat_files(survey, file):  # a form with repeats: one CSV per repeat beside FILE
         click.echo(f"wrote {written}")
     click.echo(f"exported {count}")
+
+
+def _mail_server_problem() -> str | None:
+    try:
+        with mail.Session():
+            return None
+    except mail.MailError as exc:
+        return str(exc)
+
+
+@surveys_cli.command("invite")
+@click.argument("survey_id", metavar="SURVEY")
+@click.argument("segment", metavar="SEGMENT")
+def invite(survey_id: str, segment: str) -> None:
+    """Envía por correo un enlace personal a cada persona del segmento (red:rvc, red:observacion, tag:NOMBRE o
+    todos) que puede recibir correos y aún no tiene enlace a la encuesta; la última línea es `sent N, skipped M`."""
+    survey = _survey(survey_id)
+    problems = []
+    try:
+        chosen = parse_segment(segment)
+    except DomainError as exc:
+        problems.append(str(exc))
+    if problem := _mail_server_problem():
+        problems.append(problem)
+    if problems:
+        for line in problems:
+            click.echo(f"error: {line}")
+        raise SystemExit(1)
+    outcome = send_email_invitations(survey, segment_people(chosen), source=chosen.code, actor=ACTOR)
+    for failure in outcome.failures:
+        click.echo(f"falló: {failure}")
+    click.echo(f"sent {outcome.sent}, skipped {sum(outcome.skipped.values()) + outcome.bounced}")
+
+
+@surveys_cli.command("remind")
+@click.argument("survey_id", metavar="SURVEY")
+@click.option("--after-days", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Solo a quien recibió la invitación o el último recordatorio hace al menos N días.")
+def remind(survey_id: str, after_days: int) -> None:
+    """Recuerda la encuesta, con el mismo enlace personal, a quien fue invitado y no ha respondido; la última
+    línea es `sent N, skipped M`."""
+    survey = _survey(survey_id)
+    if survey.state != "open":
+        fail(f"la encuesta {survey.code} no está abierta: no se envían recordatorios")
+    if problem := _mail_server_problem():
+        fail(problem)
+    outcome = send_reminders(survey, actor=ACTOR, interval=timedelta(days=after_days))
+    for failure in outcome.failures:
+        click.echo(f"falló: {failure}")
+    click.echo(f"sent {outcome.sent}, skipped {sum(outcome.skipped.values()) + outcome.bounced}")

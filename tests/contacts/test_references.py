@@ -13,7 +13,7 @@ from tests.factories import make_person, make_user
 def test_the_app_registers_attendance_programs_and_surveys_in_the_access_export_order(app):
     # a person's survey files before the surveys' own reference, which unlinks the responses from the person
     assert [reference.name for reference in references.registered()] == [
-        "attendance", "observation_programs", "survey_files", "surveys"]
+        "attendance", "observation_programs", "survey_files", "surveys", "mailings"]
 
 
 @pytest.mark.parametrize("action", ["merge", "anonymize"])

@@ -59,6 +59,8 @@ export_reports      -         x          -      x
 view_program        x         x          x      x
 manage_program      -         -          -      x
 view_coverage       -         x          -      x
+send_mailings       -         -          x      x
+view_mailings       x         x          x      x
 manage_users        -         -          -      x
 view_audit          -         -          -      x
 view_backups        -         -          -      x
@@ -82,6 +84,9 @@ PUBLIC_ENDPOINTS = {
     "signup.sent",  # /unirse/<code>/enviado
     "signup.confirm",  # /unirse/confirmar/<token>: the e-mailed confirmation link
     "operations_health.salud",  # /salud: the health check for load balancers (no personal data)
+    "mailings.one_click",  # POST /correo/baja/<token>: RFC 8058 one-click unsubscribe (the token is the key)
+    "mailings.page",  # GET /correo/baja/<token>: the unsubscribe page
+    "mailings.confirm",  # POST /correo/baja/<token>/confirmar: its button (CSRF)
 }
 PUBLIC_BLUEPRINTS = {"public"}  # surveys/respond/views.py: the respondent pages (token or open link)
 PUBLIC_PATH_PREFIXES = ("/r/",)  # respondent links

@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -16,8 +17,12 @@ from crm.events.models import Attendance, ObservationProgram, Participant
 from surveys.invitations.lists import InvitationError, Selection, select_people
 from surveys.invitations.sending import links_file, send_email_invitations, send_reminders
 from surveys.models import Invitation
-from tests.factories import make_activity, make_network, make_person, make_survey
+from tests.factories import make_activity, make_network, make_survey
+from tests.factories import make_person as _make_person
 from tests.surveys_builder.helpers import oppose
+
+# invitations and reminders go only to people with a recorded consent (tests/mailings checks the refusals)
+make_person = partial(_make_person, consent=True)
 
 
 def people_of(selection):

@@ -194,18 +194,20 @@ def test_stored_markup_in_labels_is_escaped_on_staff_pages(client, login_as):
 
 def test_invite_page_previews_counts_then_sends_and_reports(client, login_as):
     survey = make_survey(state="open")
-    make_person("Ana", networks=("rvc",))
-    make_person("Ben", networks=("rvc",), language="en")
-    oppose(make_person("Olga", networks=("rvc",)), "email")
+    make_person("Ana", networks=("rvc",), consent=True)
+    make_person("Ben", networks=("rvc",), language="en", consent=True)
+    oppose(make_person("Olga", networks=("rvc",), consent=True), "email")
+    make_person("Nora", networks=("rvc",))  # no consent recorded: never e-mailed
     login_as("staff")
     page = client.get(f"/encuestas/{survey.id}/invitar?origen=red&red=rvc").get_data(as_text=True)
-    assert "Red Voto Chilango, membresía activa: 3 personas" in page
+    assert "Red Voto Chilango, membresía activa: 4 personas" in page
     assert "<strong>2</strong> recibirían ahora" in page
+    assert "1 sin consentimiento registrado" in page
     response = client.post(f"/encuestas/{survey.id}/invitar", data={"origen": "red", "red": "rvc", "send": "y"},
                            follow_redirects=True)
     text = response.get_data(as_text=True)
     assert "Invitaciones por correo: 2 enviadas" in text
-    assert "Se omitió a 1 persona (1: se opone a recibir correos electrónicos)" in text
+    assert "Se omitió a 2 personas (1: sin consentimiento registrado; 1: se opone a recibir correos electrónicos)" in text
     assert len(mail.outbox()) == 2
     assert "Enviada" in text and db.session.scalar(select(func.count(Invitation.id))) == 2
     # again: nothing new
