@@ -19,9 +19,10 @@ from wtforms.validators import Optional
 from crm.auth.models import User
 from crm.auth.roles import ROLE_LABELS
 from crm.core.audit import AuditEntry, action_label
-from crm.core.display import short_date
+from crm.core.display import DETAIL_VALUES, label, short_date
 from crm.core.extensions import db
 from crm.core.timeutil import local_midnight_utc
+from crm.core.web import MAX_ID
 
 NO_ACCOUNT = "sin-cuenta"
 
@@ -98,8 +99,8 @@ class AuditFilterForm(FlaskForm):
             query = query.where(AuditEntry.action == self.accion.data[:80])
         if self.usuario.data == NO_ACCOUNT:
             query = query.where(AuditEntry.actor_id.is_(None))
-        elif (self.usuario.data or "").isdigit():
-            query = query.where(AuditEntry.actor_id == int(self.usuario.data))
+        elif _id_of(self.usuario.data) is not None:
+            query = query.where(AuditEntry.actor_id == _id_of(self.usuario.data))
         start, end = self.desde.data, self.hasta.data
         if start and not self.desde.errors:
             query = query.where(AuditEntry.at >= local_midnight_utc(start))
@@ -127,16 +128,16 @@ def targets(entries: Iterable[AuditEntry], viewer: User) -> dict[int, Target]:
     wanted: dict[str, set[int]] = defaultdict(set)
     entries = [e for e in entries if e.target_type]
     for entry in entries:
-        if entry.target_id.isdigit():
-            wanted[entry.target_type].add(int(entry.target_id))
+        if _id_of(entry.target_id) is not None:
+            wanted[entry.target_type].add(_id_of(entry.target_id))
     found = {name: _records(name, ids) for name, ids in wanted.items()}
     shown: dict[int, Target] = {}
     for entry in entries:
         kind = TARGET_TYPES.get(entry.target_type, TargetType("Registro"))
-        record = found.get(entry.target_type, {}).get(int(entry.target_id)) if entry.target_id.isdigit() else None
+        record = found.get(entry.target_type, {}).get(_id_of(entry.target_id)) if _id_of(entry.target_id) is not None else None
         if record is None:
             suffix = f" número {entry.target_id}" if entry.target_id else ""
-            gone = " (ya no existe)" if entry.target_id.isdigit() and entry.target_type in found else ""
+            gone = " (ya no existe)" if _id_of(entry.target_id) is not None and entry.target_type in found else ""
             shown[entry.id] = Target(f"{kind.label}{suffix}{gone}", None)
             continue
         if kind.permission and not viewer.can(kind.permission):  # not even its name for who may not see it
@@ -160,6 +161,14 @@ def _name(record) -> str:
         if isinstance(value, str | int) and str(value).strip():
             return str(value).strip()
     return f"número {record.id}"
+
+
+def _id_of(value) -> int | None:
+    """A record or account id from text (ASCII digits within the ids' range: "²³".isdigit() is true too)."""
+    text = value if isinstance(value, str) else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > MAX_ID:
+        return None
+    return int(text)
 
 
 def details(entry: AuditEntry) -> list[tuple[str, str]]:
@@ -189,4 +198,6 @@ def _value(key: str, value) -> str:
             return short_date(date.fromisoformat(value))
         except ValueError:
             return value
-    return str(value).upper() if key == "format" else str(value)
+    if key == "format":
+        return str(value).upper()
+    return label(str(value), DETAIL_VALUES)  # a code a domain registered under DETAIL_VALUES, else as it is

@@ -8,6 +8,9 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER primary key on PostgreSQL
+# The Content-Security-Policy of a server-drawn SVG (charts, QR codes): an image that runs nothing, even when
+# opened by itself at its own address.
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
 _SKIP_REFRESH = "vinculo.skip_session_refresh"  # per request (g can outlive a request in tests)
 

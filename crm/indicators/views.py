@@ -13,6 +13,7 @@ from crm.core.audit import AuditEntry
 from crm.core.extensions import db
 from crm.core.pagination import paginate
 from crm.core.timeutil import local_today, quarter_bounds
+from crm.core.web import SVG_CSP
 from crm.events.agreements.models import Agreement
 from crm.events.models import Activity, PartnerRequest
 from crm.indicators import reports, scorecard
@@ -33,7 +34,6 @@ from crm.program.services import program_for_year
 bp = Blueprint("indicators", __name__, url_prefix="/indicadores")
 
 MIN_YEAR, MAX_YEAR = 2000, 2200
-CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"  # a script-free image
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -173,7 +173,7 @@ def chart(level: str):
     summary = next(s for s in scorecard.summaries(report, program_for_year(year), local_today())
                    if s["level"] == level)
     response = Response(charts.render(summary, "svg"), mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = CHART_CSP
+    response.headers["Content-Security-Policy"] = SVG_CSP
     return response
 
 

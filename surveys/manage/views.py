@@ -13,6 +13,7 @@ from crm.core.errors import ImportProblems
 from crm.core.extensions import db
 from crm.core.pagination import paginate
 from crm.core.tabular import TableError
+from crm.core.web import SVG_CSP
 from crm.exports import service as export_service
 from surveys import services
 from surveys.blueprints import surveys_bp
@@ -106,7 +107,8 @@ def qr_code(survey_id: int):
         title=f"Código QR del enlace abierto de «{survey.title}»")
     disposition = "attachment" if request.args.get("descargar") == "1" else "inline"
     return Response(body.getvalue(), mimetype="image/svg+xml", headers={
-        "Content-Disposition": f'{disposition}; filename="{survey.code}-qr.svg"', "Cache-Control": "private, no-store"})
+        "Content-Disposition": f'{disposition}; filename="{survey.code}-qr.svg"', "Cache-Control": "private, no-store",
+        "Content-Security-Policy": SVG_CSP})
 
 
 @surveys_bp.get("/<int:survey_id>/cartel")

@@ -12,6 +12,7 @@ from crm.contacts.catalogs import NETWORKS
 from crm.core.extensions import db
 from crm.core.tabular import csv_bytes
 from crm.core.timeutil import local_today
+from crm.core.web import SVG_CSP
 from crm.indicators.coverage import chart, compute
 from crm.program.models import ProgramYear
 from crm.program.reference import services as reference
@@ -19,7 +20,6 @@ from crm.program.reference import services as reference
 bp = Blueprint("coverage", __name__, url_prefix="/indicadores/cobertura")
 
 MIN_YEAR, MAX_YEAR = 2000, 2200
-CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"  # a script-free image
 CHARTS = {"paises": 0, "alcaldias": 1}
 
 
@@ -54,7 +54,7 @@ def show():
 def chart_svg(which: str):
     table = compute.coverage(_year())[CHARTS[which]]
     response = Response(chart.render(table), mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = CHART_CSP
+    response.headers["Content-Security-Policy"] = SVG_CSP
     return response
 
 
