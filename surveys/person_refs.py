@@ -7,8 +7,8 @@ from sqlalchemy import delete, select, update
 
 from crm.contacts.models import Person
 from crm.contacts.references import PageSection, Participation, PersonReference
+from crm.core.display import label, short_datetime
 from crm.core.extensions import db
-from crm.core.timeutil import local_text
 from surveys.models import Answer, Invitation, Question, Response, ResponseDraft, Survey
 
 
@@ -50,8 +50,8 @@ def _page(person: Person) -> Participation:
                                      .order_by(Invitation.created_at.desc())).all()
     responses = db.session.scalars(select(Response).where(Response.person_id == person.id)
                                    .order_by(Response.submitted_at.desc())).all()
-    items = [f"Invitación a «{i.survey.title}»: {i.status}" for i in invitations]
-    items += [f"Respondió «{r.survey.title}» el {local_text(r.submitted_at)}" for r in responses]
+    items = [f"Invitación a «{i.survey.title}»: {label(i.status, 'estado_invitacion').lower()}" for i in invitations]
+    items += [f"Respondió «{r.survey.title}» el {short_datetime(r.submitted_at)}" for r in responses]
     timeline = [(r.submitted_at, f"Respondió «{r.survey.title}»") for r in responses]
     return Participation([PageSection("Encuestas", items, "Sin invitaciones ni respuestas.")], timeline)
 

@@ -45,3 +45,24 @@ def test_quarters_and_labels():
 def test_no_number_is_ever_written_as_a_python_value(value):
     for text in (display.whole(value), display.number(value), display.percent(value)):
         assert "None" not in text and "nan" not in text.lower()
+
+
+def test_iso_date_texts_are_written_short_too():
+    assert display.short_date("2026-12-04") == f"4{NBSP}dic{NBSP}2026"
+    assert display.short_date("no es fecha") == "no es fecha"
+
+
+def test_import_guidance_marks_what_is_typed_literally():
+    assert str(display.literals("fecha, por ejemplo 2025-03-12 (año-mes-día)")) == (
+        "fecha, por ejemplo <code>2025-03-12</code> (año-mes-día)")
+    assert str(display.literals("si = Sí; no_se = No sé")) == "<code>si</code> = Sí; <code>no_se</code> = No sé"
+    assert str(display.literals("<b> = x")) == "<code>&lt;b&gt;</code> = x"
+
+
+@given(st.text(max_size=80))
+def test_import_guidance_keeps_every_character_and_adds_only_code_tags(text):
+    import html
+
+    shown = str(display.literals(text))
+    assert html.unescape(shown.replace("<code>", "").replace("</code>", "")) == text
+    assert "<" not in shown.replace("<code>", "").replace("</code>", "")

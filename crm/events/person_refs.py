@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.contacts.models import Person
 from crm.contacts.references import PageSection, Participation, PersonReference
+from crm.core.display import label, short_date
 from crm.core.extensions import db
 from crm.events.models import Attendance, Participant
 
@@ -37,9 +38,9 @@ def _attendance_page(person: Person) -> Participation:
     attendance = db.session.scalars(select(Attendance).where(Attendance.person_id == person.id)
                                     .options(selectinload(Attendance.activity))).all()
     section = PageSection("Asistencia a actividades",
-                          [f"{a.activity.date.isoformat()} · {a.activity.title}" for a in attendance],
+                          [f"{short_date(a.activity.date)} · {a.activity.title}" for a in attendance],
                           "Sin asistencias registradas.")
-    timeline = [(a.recorded_at, f"Asistió a «{a.activity.title}» ({a.activity.date.isoformat()})") for a in attendance]
+    timeline = [(a.recorded_at, f"Asistió a «{a.activity.title}» ({short_date(a.activity.date)})") for a in attendance]
     return Participation([section], timeline)
 
 
@@ -79,7 +80,7 @@ def _export_participations(person: Person) -> dict:
 
 def _participation_line(p: Participant) -> str:
     role = "persona observadora" if p.role == "observer" else "persona visitante extranjera"
-    line = f"{p.program.name}: {role}, acreditación {p.accreditation_status}"
+    line = f"{p.program.name}: {role}, acreditación: {label(p.accreditation_status, 'acreditacion').lower()}"
     if p.folio:
         line += f" (folio {p.folio})"
     if p.training_completed:

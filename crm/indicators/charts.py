@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
+from crm.core.display import number
 from crm.core.display.charts import matplotlib_parts
 from crm.program.models import DEFAULT_GREEN, DEFAULT_YELLOW
 
@@ -47,7 +48,7 @@ def _figure(summary: dict, upto: int = 4) -> Figure:
         axes.axhline(green, color=COLORS["yellow"], linestyle=":", linewidth=1, label=f"{green:.0f} % (verde)")
         title = f"{summary['label']}: cumplimiento por trimestre (%)"
     for index, (bar, value) in enumerate(zip(bars, values, strict=True)):
-        text = "sin datos" if value is None else f"{value:.1f}"
+        text = "sin datos" if value is None else number(value)
         above = rows[index].get("ci_high") if summary["kind"] == "satisfaction" else None
         y = max(bar.get_height(), above or 0)
         axes.annotate(text, (bar.get_x() + bar.get_width() / 2, y), xytext=(0, 3),

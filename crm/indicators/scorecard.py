@@ -20,7 +20,7 @@ import re
 from datetime import date
 
 from crm.core.display import count as counted
-from crm.core.display import whole
+from crm.core.display import points, whole
 from crm.indicators.compute import percent
 from crm.indicators.levels import level_kinds
 from crm.indicators.realized import level_lines, stated_target
@@ -98,11 +98,11 @@ def light(level: str, year_row: dict, program: ProgramYear | None, year: int, to
     green, yellow = thresholds(program)
     if kind == "satisfaction":
         color = _color(value, green, yellow)
-        basis = "sin respuestas" if value is None else f"satisfacción {value:.1f} %"
+        basis = "sin respuestas" if value is None else f"satisfacción {points(value)}"
         return {"color": color, "label": LIGHT_LABELS[color], "basis": basis, "progress": value}
     if level == "AI1":
         color = _color(value, green, yellow)
-        basis = "sin gestiones recibidas" if value is None else f"{value:.1f} % de las gestiones atendidas"
+        basis = "sin gestiones recibidas" if value is None else f"{points(value)} de las gestiones atendidas"
         return {"color": color, "label": LIGHT_LABELS[color], "basis": basis, "progress": value}
     if program is None:
         return {"color": "none", "label": LIGHT_LABELS["none"], "basis": "sin programa cargado", "progress": None,
@@ -119,7 +119,7 @@ def progress_light(realized: int, expected: float, green: float, yellow: float) 
     # percent() works on integers: compare in hundredths of an activity
     progress = percent(round(realized * 100), round(expected * 100))
     color = _color(progress, green, yellow)
-    basis = f"{progress:.1f} % de lo programado a la fecha ({realized} realizadas de {expected:.0f} programadas)"
+    basis = f"{points(progress)} de lo programado a la fecha ({realized} realizadas de {expected:.0f} programadas)"
     return {"color": color, "label": LIGHT_LABELS[color], "basis": basis, "progress": progress,
             "expected": round(expected, 1)}
 
@@ -168,7 +168,7 @@ def trend_text(summary: dict) -> str:
     parts = []
     for index, row in enumerate(summary["quarters"], start=1):
         value = row["value"]
-        parts.append(f"T{index}: " + ("sin datos" if value is None else f"{value:.1f} %"))
+        parts.append(f"T{index}: " + ("sin datos" if value is None else f"{points(value)}"))
     kind = "satisfacción" if summary["kind"] == "satisfaction" else "cumplimiento"
     return f"{summary['label']}, {kind} por trimestre. " + "; ".join(parts) + "."
 
@@ -193,12 +193,12 @@ def _period_light(summary: dict, row: dict) -> dict:
     value = row["value"]
     color = _color(value, green, yellow)
     if summary["kind"] == "satisfaction":
-        basis = "sin respuestas" if value is None else f"satisfacción {value:.1f} %"
+        basis = "sin respuestas" if value is None else f"satisfacción {points(value)}"
     elif summary["level"] == "AI1":
-        basis = "sin gestiones recibidas" if value is None else f"{value:.1f} % de las gestiones atendidas"
+        basis = "sin gestiones recibidas" if value is None else f"{points(value)} de las gestiones atendidas"
     else:
         basis = ("nada programado en el trimestre" if not row["denominator"] else
-                 f"{value:.1f} % de lo programado en el trimestre")
+                 f"{points(value)} de lo programado en el trimestre")
     return {"color": color, "label": LIGHT_LABELS[color], "basis": basis}
 
 
@@ -212,7 +212,7 @@ def reading(summary: dict, row: dict) -> str:
             text = "Sin respuestas de satisfacción en el periodo."
         else:
             answered = counted(row["responses"], "encuesta respondida", "encuestas respondidas")
-            text = (f"{value:.1f}\u00a0% de respuestas positivas, en {answered} "
+            text = (f"{points(value)} de respuestas positivas, en {answered} "
                     f"(umbral verde: {summary['thresholds'][0]:.0f}\u00a0%).")
         if row.get("activities_programmed"):
             text += (f" Actividades realizadas: {whole(row['activities_realized'])} de "
@@ -222,12 +222,12 @@ def reading(summary: dict, row: dict) -> str:
         if not row["denominator"]:
             return "No se recibieron gestiones en el periodo."
         return (f"Se atendieron {whole(row['numerator'])} de "
-                f"{counted(row['denominator'], 'gestión recibida', 'gestiones recibidas')} ({value:.1f}\u00a0%).")
+                f"{counted(row['denominator'], 'gestión recibida', 'gestiones recibidas')} ({points(value)}).")
     if not row["denominator"]:
         done = counted(row["numerator"], "actividad realizada", "actividades realizadas")
         return f"Nada programado en el periodo; {done}."
     return (f"Se realizaron {whole(row['numerator'])} de "
-            f"{counted(row['denominator'], 'actividad programada', 'actividades programadas')} ({value:.1f}\u00a0%).")
+            f"{counted(row['denominator'], 'actividad programada', 'actividades programadas')} ({points(value)}).")
 
 
 def at_period(summaries_: list[dict], period: str, year: int) -> list[dict]:

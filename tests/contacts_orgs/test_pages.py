@@ -138,9 +138,9 @@ def test_counts_by_type_on_a_date_with_an_accessible_chart(client, login_as):
     db.session.commit()
     login_as("coordinator")
     body = client.get("/organizaciones/resumen", query_string={"fecha": "2025-06-30"}).get_data(as_text=True)
-    assert "Total al 2025-06-30: <strong>1</strong>" in body
+    assert "Total al 30\u00a0jun\u00a02025: <strong>1</strong>" in body
     assert 'alt="Organizaciones vinculadas al 2025-06-30 por tipo (total 1). Institución gubernamental: 0;' in body
-    assert "<caption>Por tipo al 2025-06-30</caption>" in body  # the figures beside the chart, as a table
+    assert "<caption>Por tipo al 30\u00a0jun\u00a02025</caption>" in body  # the figures beside the chart, as a table
     svg = client.get("/organizaciones/resumen.svg", query_string={"fecha": "2025-06-30"})
     assert svg.mimetype == "image/svg+xml" and b"<script" not in svg.data
     assert "default-src 'none'" in svg.headers["Content-Security-Policy"]

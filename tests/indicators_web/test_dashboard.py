@@ -88,7 +88,7 @@ def test_chart_is_a_script_free_svg(sample, client, login_as):
         assert "<svg" in body and "<script" not in body.lower()
         assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     svg = client.get("/indicadores/grafica/AI3.svg?anio=2025").get_data(as_text=True)
-    assert "75.0" in svg and "satisfacción" in svg                 # text stays text (Q1: 6 of 8)
+    assert ">75<" in svg and "75.0" not in svg and "satisfacción" in svg                 # text stays text (Q1: 6 of 8)
     assert client.get("/indicadores/grafica/AI9.svg?anio=2025").status_code == 404
 
 
@@ -145,6 +145,6 @@ def test_dashboard_shows_the_impact_of_a_before_after_pair(sample, client, login
     assert "Curso: antes (curso_antes) → Curso: después (curso_despues)" in section
     row = section[section.index("Conocimiento (0 a 10)"):]
     row = row[:row.index("</tr>")]
-    assert re.findall(r"<td>([^<]*)", row) == ["6", "4.17", "5.67", "+1.50", "4 (66.7 %)"]
+    assert re.findall(r"<td>([^<]*)", row) == ["6", "4.17", "5.67", "+1.50", "4 (66.7\u00a0%)"]
     pocas = section[section.index("Pocas respuestas"):]
     assert "menos de 5" in pocas[:pocas.index("</tr>")]

@@ -34,7 +34,7 @@ def test_staff_download_the_template_and_review_it_unchanged(request, device, li
     log_in(page, live_server.create_user("staff"))
     page.goto("/importar/contactos")
     guide = page.get_by_role("table", name="Columnas del archivo")
-    expect(guide).to_contain_text("fecha, por ejemplo 2025-03-12")
+    expect(guide).to_contain_text("fecha, por ejemplo 2025-03-12")  # <code> around the example: same text
     expect(guide).to_contain_text("Obligatoria si no hay teléfono")
     assert_nothing_cut(page)
     assert_accessible(page, axe_check, screenshot, f"import-upload-{device}")

@@ -111,7 +111,7 @@ def test_the_upload_page_lists_each_column_with_its_format_and_links_the_templat
     assert 'href="/importar/actividades/plantilla.xlsx"' in page and "Descargar la plantilla (XLSX)" in page
     for column in resolve_kind("actividades").fields:
         assert f"<code>{column.name}</code>" in page and column.title in page
-    assert "fecha, por ejemplo 2025-03-12" in page and "presencial, virtual, híbrida" in page
+    assert "fecha, por ejemplo <code>2025-03-12</code>" in page and "presencial, virtual, híbrida" in page
     assert "Obligatoria" in page and "Opcional" in page and "Valores admitidos: presencial" in page
 
 

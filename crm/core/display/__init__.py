@@ -9,6 +9,7 @@ The template filters (registered by crm.app.hooks):
 - `porcentaje`: a share (0..1) as "55.2 %"; `puntos` a percentage already in points (55.2 -> "55.2 %");
 - `cuenta`: a count with its noun in singular or plural, `n|cuenta("actividad", "actividades")`;
 - `trimestre`: a period key "2025-Q1" as "T1 2025" (a year stays "2025");
+- `literales`: import guidance with its examples and codes in <code> (what is typed literally);
 - `etiqueta`: a stored code as its Spanish label, `value|etiqueta("canal")`, from the labels each domain
   registers with `register_labels(kind, {code: label})` at import time; an unknown code is shown as it is.
 
@@ -25,10 +26,12 @@ from datetime import date, datetime
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
+from markupsafe import Markup, escape
 
 from crm.core.timeutil import to_local
 
 LOCALE = "es_MX"
+DETAIL_VALUES = "valor_bitacora"  # codes that may appear as values in the audit log's details, with their labels
 NBSP = "\u00a0"
 _LABELS: dict[str, dict[str, str]] = {}
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -49,9 +52,15 @@ def _empty(value) -> bool:
     return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
 
 
-def short_date(value: date | datetime | None) -> str:
+def short_date(value: date | datetime | str | None) -> str:
+    """A date, a stored moment (naive UTC) or an ISO date text ("2025-03-12") as "12 mar 2025"."""
     if _empty(value):
         return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         value = to_local(value).date()
     return format_date(value, "d MMM yyyy", locale=LOCALE).replace(" ", NBSP)
@@ -103,6 +112,26 @@ def quarter(value) -> str:
     return f"T{found.group(2)}{NBSP}{found.group(1)}" if found else str(value)
 
 
+_EXAMPLE = re.compile(r"(por ejemplo )([^();,]+?)(?=\s\(|[;,]|$)")
+_CODE_BEFORE_LABEL = re.compile(r"(^|; )([^=;]+?)( = )")
+
+
+def literals(text) -> Markup:
+    """A column's guidance with what is typed literally in <code>: the example after "por ejemplo", and each
+    code before " = " in a list of allowed values ("si = Sí; no = No"). Everything else is escaped."""
+    if _empty(text):
+        return Markup("")
+    text = str(text)
+    spans = [m.span(2) for m in _EXAMPLE.finditer(text)] + [m.span(2) for m in _CODE_BEFORE_LABEL.finditer(text)]
+    out, at = Markup(""), 0
+    for start, end in sorted(spans):
+        if start < at:
+            continue
+        out += escape(text[at:start]) + Markup("<code>") + escape(text[start:end]) + Markup("</code>")
+        at = end
+    return out + escape(text[at:])
+
+
 FILTERS = {
     "fecha": short_date,
     "fecha_hora": short_datetime,
@@ -113,4 +142,5 @@ FILTERS = {
     "cuenta": count,
     "trimestre": quarter,
     "etiqueta": label,
+    "literales": literals,
 }

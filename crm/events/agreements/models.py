@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.contacts.models import _in
+from crm.core.display import DETAIL_VALUES, register_labels
 from crm.core.extensions import db
 from crm.core.timeutil import utcnow
 
@@ -23,6 +24,8 @@ STATES = {
     "en_negociacion": "En negociación", "en_dictamen": "En dictamen", "dictaminado": "Dictaminado",
     "firmado": "Firmado", "concluido": "Concluido", "cancelado": "Cancelado",
 }
+register_labels(DETAIL_VALUES, STATES)  # a transition's audit entry names them
+register_labels("estado_convenio", STATES)
 # the states an agreement may move to from each state (cancelado: from any state not final)
 NEXT_STATES = {
     "en_negociacion": ("en_dictamen", "cancelado"), "en_dictamen": ("dictaminado", "cancelado"),
