@@ -18,6 +18,8 @@ from crm.app import create_app
 from crm.core.extensions import db
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# the browser-test fixtures (live server, Chromium, axe-core) for every folder that needs them
+pytest_plugins = ["tests.browser"]
 
 
 def missing_dependency(reason: str):

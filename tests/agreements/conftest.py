@@ -28,15 +28,4 @@ def program(app):
     return load_program(2025)
 
 
-# The browser tests (test_browser.py) use the live server, browser and axe fixtures of tests/e2e.
-from tests.e2e.conftest import (  # noqa: E402, F401
-    _console_errors,
-    _live_server,
-    _playwright,
-    axe_check,
-    browser,
-    live_server,
-    new_page,
-    page,
-    screenshot,
-)
+# The browser tests (test_browser.py) use the live server, browser and axe fixtures of tests/browser.py.

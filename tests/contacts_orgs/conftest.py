@@ -12,19 +12,6 @@ from sqlalchemy import select
 from crm.contacts.models import Organization
 from crm.contacts.organizations.rows import COLUMNS
 from crm.core.extensions import db
-from tests.e2e.conftest import (  # noqa: F401  (the browser fixtures of tests/e2e, for test_accessibility)
-    _console_errors,
-    _live_server,
-    _playwright,
-    axe_check,
-    browser,
-    csp_violations,
-    live_server,
-    new_page,
-    page,
-    phone_page,
-    screenshot,
-)
 
 
 def orgs_csv(rows: list[dict], header: list[str] | None = None) -> bytes:

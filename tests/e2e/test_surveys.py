@@ -119,12 +119,13 @@ def in_app(live_server, work):
 
 
 def make_people(live_server, *people: dict) -> list[int]:
-    """People with e-mails, active members of the Red Voto Chilango: [{"given", "surname", "email", ...}]."""
+    """People with e-mails and a recorded consent (which every e-mail needs), active members of the Red Voto
+    Chilango: [{"given", "surname", "email", ...}]."""
     from tests.factories import make_person
 
     def work():
         return [make_person(p["given"], p["surname"], email=p["email"], networks=("rvc",),
-                            language=p.get("language", "es")).id for p in people]
+                            language=p.get("language", "es"), consent=True).id for p in people]
 
     return in_app(live_server, work)
 

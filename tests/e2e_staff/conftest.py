@@ -1,4 +1,4 @@
-"""The staff pages with the demo data: a live server (the fixtures of tests/e2e) holding `flask demo load`'s
+"""The staff pages with the demo data: a live server (the fixtures of tests/browser.py) holding `flask demo load`'s
 data and an administrator, for the acceptance crawl and the staff guide's screenshots."""
 
 from __future__ import annotations
@@ -7,20 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.e2e.conftest import (  # noqa: F401  (pytest fixtures)
-    _console_errors,
-    _live_server,
-    _playwright,
-    axe_check,
-    browser,
-    csp_violations,
-    live_server,
-    new_page,
-    page,
-    phone_page,
-    pytest_collection_modifyitems,
-    screenshot,
-)
+from tests.e2e.conftest import pytest_collection_modifyitems  # noqa: F401
 
 STAFF_VIEWPORT = {"width": 1280, "height": 900}
 PHONE_VIEWPORT = {"width": 390, "height": 844}

@@ -1,20 +1,6 @@
-"""The events pages in a real browser: the browser-test fixtures of tests/e2e (live server, Chromium, axe-core)."""
+"""The events pages in a real browser: the browser-test fixtures of tests/browser.py (live server, Chromium, axe-core)."""
 
 import pytest
-
-from tests.e2e.conftest import (  # noqa: F401  (fixtures)
-    _console_errors,
-    _live_server,
-    _playwright,
-    axe_check,
-    browser,
-    csp_violations,
-    live_server,
-    new_page,
-    page,
-    phone_page,
-    screenshot,
-)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,21 +1,8 @@
-"""The report tests' fixtures: the indicator web sample, and the browser fixtures of tests/e2e (live server,
+"""The report tests' fixtures: the indicator web sample, and the browser fixtures of tests/browser.py (live server,
 Chromium, axe-core) for the coordinator's journey."""
 
 import pytest
 
-from tests.e2e.conftest import (  # noqa: F401  (pytest fixtures)
-    _console_errors,
-    _live_server,
-    _playwright,
-    axe_check,
-    browser,
-    csp_violations,
-    live_server,
-    new_page,
-    page,
-    phone_page,
-    screenshot,
-)
 from tests.indicators_web.helpers import sample_data
 
 

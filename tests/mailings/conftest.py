@@ -12,18 +12,6 @@ import pytest
 from crm.contacts.models import ChannelPreference, Consent
 from crm.core.extensions import db
 from tests.conftest import missing_dependency
-from tests.e2e.conftest import (  # noqa: F401  (the browser fixtures, for test_browser)
-    _console_errors,
-    _live_server,
-    _playwright,
-    axe_check,
-    browser,
-    csp_violations,
-    live_server,
-    new_page,
-    page,
-    screenshot,
-)
 from tests.factories import make_person
 
 

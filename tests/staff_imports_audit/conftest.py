@@ -12,16 +12,4 @@ def _uploads_in_tmp(request, tmp_path):
     return tmp_path / "instance" / "uploads"
 
 
-# The browser tests (test_browser.py) use the live server, browser and axe fixtures of tests/e2e.
-from tests.e2e.conftest import (  # noqa: E402, F401
-    _console_errors,
-    _live_server,
-    _playwright,
-    axe_check,
-    browser,
-    live_server,
-    new_page,
-    page,
-    phone_page,
-    screenshot,
-)
+# The browser tests (test_browser.py) use the live server, browser and axe fixtures of tests/browser.py.

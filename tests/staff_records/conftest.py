@@ -1,21 +1,7 @@
-"""The browser tests of this folder (test_*_browser.py) use the fixtures of tests/e2e (live server, Chromium,
+"""The browser tests of this folder (test_*_browser.py) use the fixtures of tests/browser.py (live server, Chromium,
 axe-core) and carry the e2e mark; the other tests need none of them."""
 
 import pytest
-
-from tests.e2e.conftest import (  # noqa: F401  (fixtures)
-    _console_errors,
-    _live_server,
-    _playwright,
-    axe_check,
-    browser,
-    csp_violations,
-    live_server,
-    new_page,
-    page,
-    phone_page,
-    screenshot,
-)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -19,9 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import missing_dependency
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "crm" / "static" / "survey-logic.js"
 CASES_FILE = Path(__file__).with_name("cases.json")
@@ -38,19 +35,9 @@ e2e = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def _browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing_dependency("the playwright Python package is missing (pip install -e '.[test]')")
-    if not CHROMIUM.exists():
-        missing_dependency(f"{CHROMIUM} not found (apt-get install chromium)")
-    with sync_playwright() as manager:
-        browser = manager.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+def _browser(browser):
+    """The suite's Chromium (tests/browser.py): one Playwright per test session."""
+    return browser
 
 
 @pytest.fixture

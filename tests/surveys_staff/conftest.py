@@ -1,16 +1,3 @@
 """The staff survey pages' tests; the browser tests (test_browser.py) use the live server, browser and axe
-fixtures of tests/e2e."""
+fixtures of tests/browser.py."""
 
-from tests.e2e.conftest import (  # noqa: F401
-    _console_errors,
-    _live_server,
-    _playwright,
-    axe_check,
-    browser,
-    csp_violations,
-    live_server,
-    new_page,
-    page,
-    phone_page,
-    screenshot,
-)
