@@ -32,6 +32,11 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or "vinculacion@localhost"
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT") or 20)  # seconds to wait for the SMTP server
+    # mailings (crm.mailings.delivery): messages per minute, retries of a temporary (4xx) refusal, first wait
+    MAIL_RATE_PER_MINUTE = float(os.environ.get("MAIL_RATE_PER_MINUTE") or 60)
+    MAIL_RETRY_ATTEMPTS = int(os.environ.get("MAIL_RETRY_ATTEMPTS") or 3)
+    MAIL_RETRY_BACKOFF = float(os.environ.get("MAIL_RETRY_BACKOFF") or 5)
 
     # Sessions and cookies (OWASP ASVS L2).
     SESSION_COOKIE_HTTPONLY = True

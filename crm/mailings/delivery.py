@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections import deque
 from collections.abc import Callable
@@ -43,9 +42,8 @@ class MailingError(DomainError):
 
 
 def _setting(name: str, default: float) -> float:
+    """A delivery setting from the app's configuration (config.py reads the environment)."""
     value = current_app.config.get(name)
-    if value is None:
-        value = os.environ.get(name)
     return float(value) if value not in (None, "") else default
 
 
