@@ -6,24 +6,27 @@
   SQLite that pass is a scan of the answer table's id range (sequential, far cheaper than an index look-up
   per answer) when the table holds little else; otherwise (and on PostgreSQL) it reads them through the
   index of (response, question), a window of the survey's response ids at a time. Each read is
-  one row of aggregate strings in the same order: codes ((response - first response) x questions + (question
-  - first question)) x 4 + 2 if a choice + 1 if a value), the choice ids and the values of the answers that
-  have one. numpy parses them; a value holding SEP makes that read fall back to plain rows (same result).
+  one row of aggregate strings over the same answers in the same order: codes ((response - first response) x
+  questions + (question - first question)), choice ids (0 for none) and values ("" for none). `chunk` parses
+  them with numpy (in another thread while the next read runs: surveys.responses.export); a value holding SEP
+  makes that read fall back to plain rows (same result).
 - `Columns` places each answer in its question's column by response, in response id order: the first answer
   by id wins for a value, every known option of the survey counts for a choice question (names in choice
   order, joined by spaces per response with an object reduceat).
-- `responses` gives the survey's responses in export order (submitted_at, id) and `local_texts` their local
-  times, vectorised, with the UTC offset looked up once per hour of responses.
+- `responses` gives the survey's responses in export order (submitted_at, id), read as two aggregate strings
+  and sorted by numpy, and `local_texts` their local times, vectorised, with the UTC offset looked up once
+  per hour of responses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import BigInteger, Connection, String, bindparam, case, cast, func, select
+from sqlalchemy import BigInteger, Connection, String, bindparam, cast, func, select
 
 from crm.core.timeutil import to_local
 from surveys.models import Answer, Question, Response
@@ -42,18 +45,19 @@ def _bounds(connection: Connection) -> tuple[int | None, int | None]:
     return low, high
 
 
-def answer_chunks(connection: Connection, question_ids: list[int], keys: np.ndarray, span: int) -> Iterator[Chunk]:
-    """The questions' answers to the responses `keys` (sorted ids), `span` answer ids at a time (Chunk)."""
+def answer_chunks(connection: Connection, question_ids: list[int], keys: np.ndarray, span: int) -> Iterator[Read]:
+    """The questions' answers to the responses `keys` (sorted ids), `span` answer ids at a time (`chunk` makes
+    each Read a Chunk)."""
     low, high = _bounds(connection)
     if low is None:
         return
     sqlite = connection.dialect.name == "sqlite"
     first, responses = int(keys[0]), int(keys[-1]) - int(keys[0]) + 1
     together = max(question_ids) - min(question_ids) + 1
-    if responses * 4 >= 2**62:  # codes would not fit in 64 bits: never with real ids
+    if responses >= 2**62:  # codes would not fit in 64 bits: never with real ids
         raise OverflowError("response ids too far apart for the export")
     groups = [(min(question_ids), together)]
-    if together > MAX_QUESTION_SPAN or responses * together * 4 >= 2**62:
+    if together > MAX_QUESTION_SPAN or responses * together >= 2**62:
         groups = [(qid, 1) for qid in question_ids]  # one read per question (codes stay small)
     # SQLite, when the table holds little besides this survey's answers: scan its id range in windows of
     # `span` answer ids ("+ 0": not through an index). Otherwise: windows of responses, read through the
@@ -61,18 +65,18 @@ def answer_chunks(connection: Connection, question_ids: list[int], keys: np.ndar
     dense = sqlite and high - low < DENSE * len(keys) * len(question_ids)
     response = Answer.response_id + 0 if dense else Answer.response_id
     question = Answer.question_id + 0 if sqlite else Answer.question_id
-    offset = cast(Answer.response_id, BigInteger) - first
-    code = ((offset * bindparam("together") + (Answer.question_id - bindparam("lowest"))) * 4
-            + case((Answer.choice_id.is_(None), 0), else_=2) + case((Answer.value.is_(None), 0), else_=1))
+    offset = (Answer.response_id if sqlite else cast(Answer.response_id, BigInteger)) - first
+    code = offset * bindparam("together") + (Answer.question_id - bindparam("lowest"))
+    choice, value = func.coalesce(Answer.choice_id, 0), func.coalesce(Answer.value, "")
     where = (question.between(bindparam("lowest"), bindparam("highest")),
              response.between(bindparam("first"), bindparam("last")),
              Answer.id > bindparam("after"), Answer.id <= bindparam("until"))
     joined = []
-    for expression, separator in ((code, ","), (Answer.choice_id, ","), (Answer.value, SEP)):
+    for expression, separator in ((code, ","), (choice, ","), (value, SEP)):
         aggregate = func.aggregate_strings(expression if sqlite else cast(expression, String), separator)
         joined.append(aggregate if sqlite else aggregate.aggregate_order_by(Answer.id))
     strings = select(func.count(), *joined).where(*where)
-    plain = select(code, Answer.choice_id, Answer.value).where(*where).order_by(Answer.id)
+    plain = select(code, choice, value).where(*where).order_by(Answer.id)
     if dense:
         windows = [(after, after + span, first, int(keys[-1])) for after in range(low - 1, high, span)]
     else:
@@ -86,23 +90,34 @@ def answer_chunks(connection: Connection, question_ids: list[int], keys: np.ndar
             count, codes, choices, values = connection.execute(strings, bounds).one()
             if not count:
                 continue
-            parsed = _parsed(count, codes, choices, values)
-            if parsed is None:  # a value holds SEP: the same answers as rows
-                rows = connection.execute(plain, bounds).all()
-                parsed = (np.array([row[0] for row in rows], dtype=np.int64),
-                          np.array([row[1] for row in rows if row[1] is not None], dtype=np.int64),
-                          [row[2] for row in rows if row[2] is not None])
-            yield (*parsed, lowest, together)
+            if values.count(SEP) != count - 1:  # a value holds SEP: the same answers as rows
+                yield Read(count, None, None, None, lowest, together, connection.execute(plain, bounds).all())
+            else:
+                yield Read(count, codes, choices, values, lowest, together)
 
 
-def _parsed(count: int, codes: str, choices: str | None, values: str | None) -> tuple | None:
-    """(codes, choice ids, values) of one read's aggregate strings, or None when a value holds SEP."""
-    code = np.fromstring(codes, dtype=np.int64, sep=",")
-    split = [] if values is None else values.split(SEP)
-    choice = np.fromstring(choices or "", dtype=np.int64, sep=",")
-    if len(split) != np.count_nonzero(code & 1) or len(choice) != np.count_nonzero(code & 2) or len(code) != count:
-        return None
-    return code, choice, split
+class Read(NamedTuple):
+    """One read of answer_chunks: its aggregate strings, or (rarely) its rows; parsed by `chunk`."""
+
+    count: int
+    codes: str | None
+    choices: str | None
+    values: str | None
+    lowest: int
+    together: int
+    rows: list | None = None
+
+
+def chunk(read: Read) -> Chunk:
+    """The arrays of one read (numpy parsing: no database access, so another thread may do it while the
+    next read runs)."""
+    if read.rows is not None:
+        rows = read.rows
+        return (np.array([row[0] for row in rows], dtype=np.int64), np.array([row[1] for row in rows], dtype=np.int64),
+                [row[2] for row in rows], read.lowest, read.together)
+    code = np.fromstring(read.codes, dtype=np.int64, sep=",")
+    choice = np.fromstring(read.choices or "", dtype=np.int64, sep=",")
+    return code, choice, read.values.split(SEP), read.lowest, read.together
 
 
 def _positions(sorted_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -137,7 +152,7 @@ class Columns:
 
     def add(self, codes: np.ndarray, choice_ids: np.ndarray, values: list[str], lowest: int, together: int) -> None:
         """One Chunk of answer_chunks."""
-        places = codes >> 2
+        places = codes
         if self.row_of is not None:
             rows = self.row_of[places // together]
         else:
@@ -148,12 +163,10 @@ class Columns:
             if 0 <= qid - lowest < together:
                 lookup[qid - lowest] = k
         columns = np.where(rows >= 0, lookup[places % together], -1)
-        has_choice = (codes & 2) != 0
-        ranks = np.full(len(codes), -1, dtype=np.intp)
         where, named = _positions(self.choice_ids, choice_ids)
-        ranks[has_choice] = np.where(named, self.rank_of[where], -1)
-        texts = np.full(len(codes), "", dtype=object)
-        texts[(codes & 1) != 0] = list(map(self.seen.setdefault, values, values))  # one object per distinct value
+        ranks = np.where(named, self.rank_of[where], -1)  # an answer without an option has the id 0: none
+        texts = np.empty(len(codes), dtype=object)
+        texts[:] = list(map(self.seen.setdefault, values, values))  # one object per distinct value
         for k in np.unique(columns[columns >= 0]).tolist():
             mine = columns == k
             if self.selects[k]:
@@ -190,22 +203,26 @@ class Columns:
 
 def responses(connection: Connection, survey_id: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """(the survey's response ids, sorted; where each response in export order (submitted_at, id) is among
-    them, or None when both orders agree; the submission instants, naive UTC datetime64[us], in export order)."""
-    ordered = select(Response.id, Response.submitted_at).where(Response.survey_id == survey_id)
-    result = connection.execute(ordered.order_by(Response.submitted_at, Response.id))
-    try:  # the driver's rows: Row objects cost more than the whole CSV
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
-    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    stored = [row[1] for row in rows]
-    if stored and isinstance(stored[0], str):  # SQLite returns the stored text
-        try:
-            instants = np.array(stored, dtype="datetime64[us]")
-        except ValueError:
-            instants = np.array(list(map(datetime.fromisoformat, stored)), dtype="datetime64[us]")
-    else:
-        instants = np.array(stored, dtype="datetime64[us]")
+    them, or None when both orders agree; the submission instants, naive UTC datetime64[us], in export order).
+
+    One row of two aggregate strings (ids, instants; the same rows in the same order), sorted by numpy: no
+    Python object per response."""
+    sqlite = connection.dialect.name == "sqlite"
+    joined = [func.aggregate_strings(column if sqlite else cast(column, String), ",")
+              for column in (Response.id, Response.submitted_at)]
+    ids, stored = connection.execute(select(*joined).where(Response.survey_id == survey_id)).one()
+    if not ids:
+        return np.zeros(0, dtype=np.int64), None, np.zeros(0, dtype="datetime64[us]")
+    keys = np.fromstring(ids, dtype=np.int64, sep=",")
+    texts = stored.split(",")
+    try:
+        instants = np.array(texts, dtype="datetime64[us]")
+    except ValueError:  # a stored form numpy does not read
+        instants = np.array([datetime.fromisoformat(text).replace(tzinfo=None) for text in texts],
+                            dtype="datetime64[us]")
+    export_order = np.lexsort((keys, instants))
+    instants = instants[export_order]
+    ids = keys[export_order]
     if (ids[1:] > ids[:-1]).all():
         return ids, None, instants
     keys = np.sort(ids)

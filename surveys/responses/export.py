@@ -18,7 +18,9 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from itertools import islice, repeat
 from pathlib import Path
@@ -52,6 +54,7 @@ SHORT = 25  # as many times more when every exported question holds short values
 SHORT_TYPES = ("select_one", "select_multiple", "integer", "decimal", "date", "time", "datetime", "range")
 WRITE_EVERY = 5_000  # CSV lines (XLSX rows) between two writes and progress calls
 EXPORT_KIND = "respuestas"
+AHEAD = 2  # reads waiting to be placed while the next one runs
 
 
 def exported_questions(survey: Survey) -> list[Question]:
@@ -109,9 +112,14 @@ def _converter(kind: str, csv_cells: bool) -> Callable[[str], object] | None:
 
 def _table(survey: Survey, csv_cells: bool) -> tuple[list[str], list[str], list[list]]:
     """(header, local times, one cell list per question), in export order. Cells are export values, or CSV
-    texts with `csv_cells`."""
+    texts with `csv_cells`.
+
+    The database reads run here while one more thread turns the previous read into arrays and places them
+    (and writes the local times first): the driver lets go of the GIL while the database works, so on a
+    machine with two cores the two overlap. At most AHEAD reads wait for that thread (memory stays bounded).
+    """
     # numpy, on first use
-    from surveys.responses.columns import Columns, answer_chunks, local_texts, responses
+    from surveys.responses.columns import Columns, answer_chunks, chunk, local_texts, responses
 
     questions = exported_questions(survey)
     layout = repeat_layout(survey.questions)
@@ -122,26 +130,38 @@ def _table(survey: Survey, csv_cells: bool) -> tuple[list[str], list[str], list[
     connection = db.session.connection()
     keys, order, instants = responses(connection, survey.id)
     columns: list[list] = [[] for _ in questions]
-    if questions and len(keys):
-        choices = connection.execute(select(Choice.id, Choice.position, Choice.name).join(Question)
-                                     .where(Question.survey_id == survey.id)).all()
-        table = Columns(questions, keys, [tuple(choice) for choice in choices])
-        span = CHUNK if any(q.type not in SHORT_TYPES for q in questions) else CHUNK * SHORT
-        for chunk in answer_chunks(connection, [q.id for q in questions], keys, span):
-            table.add(*chunk)
-        for k, question in enumerate(questions):
-            cells = table.column(k)
-            cells = (cells if order is None else cells[order]).tolist()
-            convert = _converter(question.type, csv_cells)
-            if convert is not None:  # each distinct cell once
-                converted = {value: convert(value) for value in set(cells)}
-                if any(text is not value and text != value for value, text in converted.items()):
-                    cells = list(map(converted.__getitem__, cells))
-            columns[k] = cells
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as helper:
+        times = helper.submit(local_texts, instants, local_tz())
+        if questions and len(keys):
+            choices = connection.execute(select(Choice.id, Choice.position, Choice.name).join(Question)
+                                         .where(Question.survey_id == survey.id)).all()
+            table = Columns(questions, keys, [tuple(choice) for choice in choices])
+            span = CHUNK if any(q.type not in SHORT_TYPES for q in questions) else CHUNK * SHORT
+            placed: deque[Future] = deque()
+            for read in answer_chunks(connection, [q.id for q in questions], keys, span):
+                placed.append(helper.submit(lambda read: table.add(*chunk(read)), read))
+                while len(placed) > AHEAD:
+                    placed.popleft().result()
+            for future in placed:
+                future.result()
+            for k, question in enumerate(questions):
+                columns[k] = _cells(table.column(k), order, question.type, csv_cells)
+        times = times.result()
     if layout:
         ids = (keys if order is None else keys[order]).tolist()
         columns.insert(0, list(map(str, ids)) if csv_cells else ids)
-    return header, local_texts(instants, local_tz()), columns
+    return header, times, columns
+
+
+def _cells(cells, order, kind: str, csv_cells: bool) -> list:
+    """A question's column in export order, each distinct cell converted once."""
+    cells = (cells if order is None else cells[order]).tolist()
+    convert = _converter(kind, csv_cells)
+    if convert is not None:
+        converted = {value: convert(value) for value in set(cells)}
+        if any(text is not value and text != value for value, text in converted.items()):
+            cells = list(map(converted.__getitem__, cells))
+    return cells
 
 
 def export_rows(survey: Survey) -> tuple[list[str], Iterator[list]]:
