@@ -47,10 +47,9 @@ def make_app(url: str, **overrides):
 
 
 def migrate(url: str) -> None:
-    """Builds the schema with the real migrations (flask_migrate.upgrade), as tests/conftest.py does."""
-    from flask_migrate import upgrade
-
+    """Builds the schema with the real migrations (Flask-Migrate's upgrade), as tests/conftest.py does."""
     from crm.core.extensions import db
+    from crm.operations.migrations import upgrade
 
     app = make_app(url)
     with app.app_context():

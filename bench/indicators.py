@@ -196,11 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each side (median)")
     args = parser.parse_args(argv)
 
-    from flask_migrate import upgrade
-
     import config
     from crm.app import create_app
     from crm.core.extensions import db
+    from crm.operations.migrations import upgrade
 
     with tempfile.TemporaryDirectory(prefix="bench-indicators-") as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"

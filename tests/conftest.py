@@ -48,7 +48,7 @@ def _make_app(url: str, **overrides):
 @pytest.fixture(scope="session")
 def _schema(tmp_path_factory):
     """Runs the migrations once; returns how to get a fresh database."""
-    from flask_migrate import upgrade
+    from crm.operations.migrations import upgrade
 
     if PG_URL:
         app = _make_app(PG_URL)

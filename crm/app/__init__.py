@@ -12,9 +12,9 @@ from crm.app import assets, database
 from crm.app.hooks import register_error_pages, register_hooks
 from crm.app.wiring import connect_domains, register_blueprints, register_cli
 from crm.core import ratelimit, tasks
-from crm.core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from crm.core.extensions import babel, csrf, db, limiter, login_manager
 from crm.core.web import CleanRequest, SessionInterface
-from crm.operations import logs, reporting
+from crm.operations import logs, migrations, reporting
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -65,7 +65,7 @@ def create_app(config_object: object | str | None = None, **overrides) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    migrations.init_app(app)  # Flask-Migrate and Alembic load when a `db` command or a restore needs them
     csrf.init_app(app)
     assets.init_app(app)  # fingerprinted static URLs, compression
     limiter.init_app(app)

@@ -113,7 +113,7 @@ def register_cli(app: Flask) -> None:
     from crm.events.imports.cli import activities_cli, requests_cli
     from crm.indicators.cli import indicators_cli
     from crm.mailings.cli import mailings_cli
-    from crm.operations.cli import backup_cli
+    from crm.operations.backup.cli import backup_cli
     from crm.operations.retention_cli import retention_cli
     from crm.program.cli import program_cli
     from surveys.manage.cli import surveys_cli

@@ -17,11 +17,10 @@ from importlib import metadata
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 from flask import Flask
 
 from crm.core.extensions import db
-from crm.operations import heartbeat
+from crm.operations import heartbeat, migrations
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -71,7 +70,7 @@ def _compute(app: Flask) -> Health:
 
 
 def _database_state(app: Flask) -> tuple[str, str]:
-    heads = code_heads(app.extensions["migrate"].directory)
+    heads = code_heads(migrations.directory(app))
     try:
         with db.engine.connect() as connection:
             stored = set(connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
@@ -83,14 +82,16 @@ def _database_state(app: Flask) -> tuple[str, str]:
         return "error", "unknown"
     if stored == heads:
         return "ok", "current"
-    known = known_revisions(app.extensions["migrate"].directory)
+    known = known_revisions(migrations.directory(app))
     if stored - known:
         return "ok", "ahead"
     return "ok", "behind"
 
 
 @cache
-def _script(directory: str) -> ScriptDirectory:
+def _script(directory: str):
+    from alembic.script import ScriptDirectory  # on first use (crm.operations.migrations says why)
+
     return ScriptDirectory(directory)
 
 

@@ -3,12 +3,12 @@ every organization gets one relation period from its creation's local date, and 
 
 from __future__ import annotations
 
-from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from config import TestConfig
 from crm.app import create_app
 from crm.core.extensions import db
+from crm.operations.migrations import downgrade, upgrade
 
 BEFORE, THIS = "b8d0f2a4c6e8", "c9e1a3b5d7f9"
 

@@ -14,7 +14,7 @@ from sqlalchemy import event, text
 from config import TestConfig
 from crm.app import create_app
 from crm.core.extensions import db
-from crm.operations import health, heartbeat
+from crm.operations import health, heartbeat, migrations
 from tests.factories import make_person
 
 KEYS = {"status", "database", "migrations", "tasks", "version"}
@@ -55,8 +55,8 @@ def _stored_revision(value: str):
 
 
 def test_schema_behind_the_code_answers_503(app, client):
-    script_heads = health.code_heads(app.extensions["migrate"].directory)
-    older = next(r.down_revision for r in health._script(app.extensions["migrate"].directory).walk_revisions()
+    script_heads = health.code_heads(migrations.directory(app))
+    older = next(r.down_revision for r in health._script(migrations.directory(app)).walk_revisions()
                  if r.revision in script_heads)
     with _stored_revision(older):
         response = client.get("/salud")

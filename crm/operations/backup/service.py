@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
 from flask import current_app
 
 from crm.core.audit import record
 from crm.core.extensions import db
+from crm.operations import migrations
 from crm.operations.backup import postgres, sqlite
 from crm.operations.backup.formats import (
     KIND_LABELS,
@@ -142,7 +142,9 @@ def _revision() -> str | None:
 
 def upgrade_schema() -> None:
     """Alembic's upgrade to head on the app's database (what `flask db upgrade` does, errors raised)."""
-    config = current_app.extensions["migrate"].migrate.get_config()
+    from alembic import command
+
+    config = migrations.ready(current_app).migrate.get_config()
     command.upgrade(config, "head")
 
 

@@ -1,4 +1,4 @@
-"""Command groups of operations (`flask --app wsgi GROUP ...`), registered in crm/app/wiring.py.
+"""The `backup` command group (`flask --app wsgi backup create|restore`), registered in crm/app/wiring.py.
 
 - `backup create FILE`, `backup restore FILE [--force]` (CONTRACTS.md; crm/operations/backup/service.py).
 """
