@@ -97,6 +97,9 @@ class Config:
     # ... and per address, all browsers together (one NAT on election day: hundreds of people)
     CRM_PUBLIC_MISS_ADDRESS_LIMIT = os.environ.get("CRM_PUBLIC_MISS_ADDRESS_LIMIT") or "300 per minute"
     CRM_PUBLIC_REPEAT_LIMIT = os.environ.get("CRM_PUBLIC_REPEAT_LIMIT") or "10 per minute"
+    # The read API (/api/v1, docs/api.md): requests per token, and refused tokens per address
+    CRM_API_LIMIT = os.environ.get("CRM_API_LIMIT") or "120 per minute;3000 per hour"
+    CRM_API_FAILURE_LIMIT = os.environ.get("CRM_API_FAILURE_LIMIT") or "30 per minute"
     # Open-link bursts listed on a survey's page for review (surveys/responses/bursts.py): this many responses
     # from one address within this many seconds (the per-survey open-link limits are survey settings)
     CRM_BURST_RESPONSES = int(os.environ.get("CRM_BURST_RESPONSES") or 20)

@@ -80,6 +80,7 @@ def _init_extensions(app: Flask) -> None:
 def _import_models() -> None:
     # Every model module, so relationships resolve and migrations see all tables.
     import crm.auth.models  # noqa: F401
+    import crm.auth.tokens  # noqa: F401
     import crm.contacts.models  # noqa: F401
     import crm.core.audit  # noqa: F401
     import crm.events.agreements.models  # noqa: F401

@@ -36,6 +36,8 @@ def register_hooks(app: Flask) -> None:
 def _idle_timeout() -> None:
     if request.endpoint in SESSIONLESS_ENDPOINTS:  # a balancer's health check carries and gets no cookie
         return
+    if request.path.startswith("/api/"):  # the read API: bearer tokens only, no session (docs/api.md)
+        return
     if not session.permanent:  # PERMANENT_SESSION_LIFETIME is the idle timeout, refreshed per request
         session.permanent = True
 

@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     import surveys.manage.views  # noqa: F401
     import surveys.respond.views  # noqa: F401
     import surveys.uploads.views  # noqa: F401
+    from crm.api.views import bp as api_bp
     from crm.app.views.home import bp as main_bp
     from crm.auth.views.account import bp as auth_bp
     from crm.auth.views.admin import bp as admin_bp
@@ -100,13 +101,13 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, main_bp, admin_bp, program_bp, contacts_bp, events_bp, surveys_bp, public_bp,
                       privacy_bp, indicators_bp, signup_bp, imports_bp, health_bp,
-                      backups_bp, exports_bp, agreements_bp, coverage_bp, mailings_bp):
+                      backups_bp, exports_bp, agreements_bp, coverage_bp, mailings_bp, api_bp):
         app.register_blueprint(blueprint)
 
 
 def register_cli(app: Flask) -> None:
     from crm.app.demo import demo_cli
-    from crm.auth.cli import users_cli
+    from crm.auth.cli import tokens_cli, users_cli
     from crm.contacts.imports.cli import contacts_cli
     from crm.contacts.organizations.cli import organizations_cli
     from crm.events.agreements.cli import agreements_cli
@@ -119,5 +120,6 @@ def register_cli(app: Flask) -> None:
     from surveys.manage.cli import surveys_cli
 
     for group in (users_cli, program_cli, demo_cli, contacts_cli, activities_cli, requests_cli, surveys_cli,
-                  indicators_cli, backup_cli, retention_cli, agreements_cli, organizations_cli, mailings_cli):
+                  indicators_cli, backup_cli, retention_cli, agreements_cli, organizations_cli, mailings_cli,
+                  tokens_cli):
         app.cli.add_command(group)

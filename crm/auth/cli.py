@@ -3,7 +3,7 @@ import os
 import click
 from flask.cli import AppGroup
 
-from crm.auth import services
+from crm.auth import services, tokens
 
 users_cli = AppGroup("users", help="Cuentas del personal.")
 
@@ -23,3 +23,34 @@ def create(email: str, role: str, name: str) -> None:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(1) from None
     click.echo(f"cuenta creada: {user.email} ({user.role})")
+
+
+tokens_cli = AppGroup("tokens", help="Claves de acceso a la API de lectura (/api/v1).")
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--days", type=click.IntRange(1, tokens.MAX_DAYS), default=tokens.DEFAULT_DAYS, show_default=True,
+              help="Días de vigencia de la clave.")
+def create_token(email: str, days: int) -> None:
+    """Crea una clave de acceso a la API con el rol de la cuenta; la clave se muestra una sola vez (última línea)."""
+    try:
+        token, secret = tokens.create_token(email, days=days, actor="línea de comandos")
+    except tokens.TokenError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"clave {token.prefix}… para {token.user.email} ({token.user.role}), vigente hasta "
+               f"{token.expires_at:%Y-%m-%d %H:%M} UTC; guárdela ahora: no se volverá a mostrar")
+    click.echo(secret)
+
+
+@tokens_cli.command("revoke")
+@click.argument("email")
+def revoke_tokens(email: str) -> None:
+    """Revoca todas las claves de acceso a la API de la cuenta."""
+    try:
+        count = tokens.revoke_tokens(email, actor="línea de comandos")
+    except tokens.TokenError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"claves revocadas: {count}")

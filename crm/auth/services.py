@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.auth.models import User
 from crm.auth.roles import Role
+from crm.auth.tokens import revoke_tokens
 from crm.core import audit
 from crm.core.errors import DomainError
 from crm.core.extensions import db
@@ -131,6 +132,8 @@ def set_active(user: User, active: bool, *, actor) -> User:
         raise AuthError("No se puede desactivar la última cuenta administradora activa.")
     if actor is not None and getattr(actor, "id", None) == user.id and not active:
         raise AuthError("No puede desactivar su propia cuenta.")
+    if not active:  # its API tokens end with it: a reactivated account creates new ones
+        revoke_tokens(user, actor=actor)
     user.active = active
     user.session_version += 1
     audit.record(actor, "user.activate" if active else "user.deactivate", user)
@@ -143,6 +146,7 @@ def set_password(user: User, password: str, *, actor) -> User:
     if problems:
         raise AuthError(" ".join(problems))
     user.set_password(password)
+    revoke_tokens(user, actor=actor)  # a token made with the old password does not outlive it
     audit.record(actor, "user.password_change", user)
     db.session.commit()
     return user

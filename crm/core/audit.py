@@ -163,6 +163,8 @@ ACTION_LABELS: dict[str, str] = {
     "backup.create": "Respaldo creado", "backup.restore": "Respaldo restaurado", "backup.scheduled": "Respaldo programado",
     "mailings.create": "Envío de difusión preparado", "mailings.send": "Envío de difusión realizado",
     "mailings.report_view": "Informe de entrega consultado", "mailings.bounces": "Avisos de rebote leídos",
+    "api_token.create": "Clave de acceso a la API creada", "api_token.revoke": "Clave de acceso a la API revocada",
+    "api.read": "Datos consultados por la API",
 }
 _AREA_LABELS = {
     "auth": "Acceso", "user": "Cuentas", "audit": "Bitácora", "person": "Personas", "contacts": "Personas",
@@ -170,7 +172,7 @@ _AREA_LABELS = {
     "activity": "Actividades", "activities": "Actividades", "request": "Gestiones", "requests": "Gestiones",
     "agreement": "Convenios", "agreements": "Convenios", "program": "Programa", "reference_figures": "Programa",
     "surveys": "Encuestas", "indicators": "Indicadores", "export": "Exportaciones", "retention": "Conservación",
-    "backup": "Respaldos", "mailings": "Difusión",
+    "backup": "Respaldos", "mailings": "Difusión", "api_token": "Acceso a la API", "api": "Acceso a la API",
 }
 
 

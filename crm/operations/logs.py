@@ -23,6 +23,7 @@ _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 _TOKEN_PATHS = re.compile(r"(/(?:r|confirmar|revisar|baja|descargas?)/)[^/?#\s]+")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
+_API_TOKEN = re.compile(r"\b(vnc_)[A-Za-z0-9_-]{8,}")  # an API token anywhere (crm.auth.tokens), even bare
 _QUERY = re.compile(r"(/[^\s?\"']*)\?[^\s\"']*")
 FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
@@ -36,6 +37,7 @@ def mask(text: str) -> str:
     text = _QUERY.sub(r"\1", text)
     text = _TOKEN_PATHS.sub(r"\1[token]", text)
     text = _BEARER.sub(r"\1[token]", text)
+    text = _API_TOKEN.sub(r"\1[token]", text)
     return _EMAIL.sub("[correo]", text)
 
 

@@ -90,12 +90,17 @@ PUBLIC_ENDPOINTS = {
 }
 PUBLIC_BLUEPRINTS = {"public"}  # surveys/respond/views.py: the respondent pages (token or open link)
 PUBLIC_PATH_PREFIXES = ("/r/",)  # respondent links
+# The read API authenticates by bearer token, never by session (401/403 in JSON, no login redirect):
+# tests/api/test_reads.py holds its own matrix of every /api/v1 route and role.
+API_PATH_PREFIX = "/api/"
 
 # Routes for any logged-in account, whatever its role.
 LOGIN_ONLY_ENDPOINTS = {
     "main.home",  # "/"
     "auth.logout",  # POST /salir
     "auth.change_password",  # /cuenta/contrasena
+    "auth.create_api_token",  # POST /cuenta/claves-api: a token for one's own account (acts with its role)
+    "auth.revoke_api_token",  # POST /cuenta/claves-api/<id>/revocar: one's own tokens only (404 otherwise)
 }
 
 # A view whose declared permission covers GET but whose POST checks a stricter one inside.
@@ -153,7 +158,7 @@ def all_routes(app) -> list[Route]:
     routes = []
     for rule in app.url_map.iter_rules():
         view = app.view_functions.get(rule.endpoint)
-        if view is None or rule.redirect_to is not None:
+        if view is None or rule.redirect_to is not None or rule.rule.startswith(API_PATH_PREFIX):
             continue
         converters = getattr(rule, "_converters", {})
         values = {name: _dummy_value(converters.get(name)) for name in rule.arguments}

@@ -1,11 +1,23 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from crm.auth import services
+from crm.auth import services, tokens
 from crm.auth.forms import LoginForm, PasswordForm
 from crm.auth.models import User
+from crm.auth.tokens_forms import TokenCreateForm, TokenRevokeForm
 from crm.core.extensions import db, limiter, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -97,4 +109,53 @@ def change_password():
                 login_user(current_user)  # the session version changed
                 flash("Contraseña actualizada.", "success")
                 return redirect(url_for("main.home"))
-    return render_template("auth/password.html", form=form), (422 if form.errors else 200)
+    return _account_page(form=form, status=422 if form.errors else 200)
+
+
+def _account_page(*, form=None, token_form=None, new_token=None, status=200):
+    """The account page: the password form, and the account's API tokens (a new one shown once)."""
+    return render_template("auth/password.html", form=form or PasswordForm(formdata=None),
+                           token_form=token_form or TokenCreateForm(formdata=None, prefix="clave"),
+                           tokens=tokens.tokens_of(current_user), new_token=new_token), status
+
+
+def _own_account_key() -> str:
+    return f"clave-api:{current_user.get_id() if current_user.is_authenticated else ''}"
+
+
+def _wrong_password(_response) -> bool:
+    return bool(g.get("token_password_wrong"))
+
+
+@bp.post("/cuenta/claves-api")
+@login_required
+@limiter.limit(_account_limit, key_func=_own_account_key, deduct_when=_wrong_password)
+def create_api_token():
+    """A new API token for the logged-in account, shown once in the answer to this POST (never stored in the
+    session nor in a redirect); the account's password is asked again (TokenCreateForm says why)."""
+    form = TokenCreateForm(prefix="clave")
+    if not form.validate_on_submit():
+        return _account_page(token_form=form, status=422)
+    if not current_user.check_password(form.password.data):
+        g.token_password_wrong = True  # counted: a session left open does not let anyone try passwords freely
+        form.password.errors.append("La contraseña no es correcta; no se creó ninguna clave.")
+        return _account_page(token_form=form, status=422)
+    try:
+        token, secret = tokens.create_token(current_user, days=form.days.data, actor=current_user)
+    except tokens.TokenError as exc:
+        form.days.errors.append(str(exc))
+        return _account_page(token_form=form, status=422)
+    return _account_page(new_token={"secret": secret, "token": token})
+
+
+@bp.post("/cuenta/claves-api/<int:token_id>/revocar")
+@login_required
+def revoke_api_token(token_id: int):
+    form = TokenRevokeForm()
+    token = db.session.get(tokens.ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)  # another account's token is not this page's business
+    if form.validate_on_submit():
+        tokens.revoke_token(token, actor=current_user)
+        flash(f"Clave {token.prefix}… revocada: ya no da acceso a la API.", "success")
+    return redirect(url_for("auth.change_password") + "#claves-api")
