@@ -87,6 +87,7 @@ def _import_models() -> None:
     import crm.events.models  # noqa: F401
     import crm.program.models  # noqa: F401
     import crm.program.reference.models  # noqa: F401
+    import surveys.coding.models  # noqa: F401
     import surveys.models  # noqa: F401
     import surveys.versioning  # noqa: F401  (bumps questions_version on any question or choice change)
 

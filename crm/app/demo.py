@@ -10,7 +10,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from crm.app import demo_year
+from crm.app import demo_coding, demo_year
 from crm.contacts.catalogs import ALCALDIAS, NETWORKS
 from crm.contacts.models import (
     Affiliation,
@@ -151,6 +151,7 @@ def load_demo(seed: int = 2025) -> dict[str, int]:
     demo_year.load_agreements()  # through their services, which commit
     demo_year.load_evidence()
     demo_year.load_reference_figures()
+    demo_coding.load_coding()  # codes of the comments of one survey
     return {
         "people": db.session.scalar(select(func.count(Person.id))),
         "organizations": db.session.scalar(select(func.count(Organization.id))),
@@ -260,7 +261,7 @@ def _surveys(rng: random.Random) -> None:
             choice = rng.choices(q1.choices, weights=weights)[0]
             response.answers.append(Answer(question_id=q1.id, choice_id=choice.id))
             if i % 5 == 0:
-                response.answers.append(Answer(question_id=q2.id, value="Muy útil la información, gracias."))
+                response.answers.append(Answer(question_id=q2.id, value=demo_coding.comment(i // 5)))
             db.session.add(response)
         if component == "AI5":
             _invite_program_participants(survey, q1)

@@ -76,7 +76,9 @@ def connect_domains() -> None:
 
 def register_blueprints(app: Flask) -> None:
     # the survey view modules add their routes to the blueprints of surveys.blueprints (registered below)
+    import surveys.analysis.views  # noqa: F401
     import surveys.builder.views  # noqa: F401
+    import surveys.coding.views  # noqa: F401
     import surveys.invitations.views  # noqa: F401
     import surveys.manage.views  # noqa: F401
     import surveys.respond.views  # noqa: F401

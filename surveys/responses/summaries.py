@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import case, func, select
 
 from crm.core.extensions import db
+from surveys.coding.counts import QuestionCodes, question_codes
 from surveys.models import (
     ANSWERABLE,
     CALCULATED,
@@ -63,6 +64,7 @@ class QuestionSummary:
     mean: float | None = None  # numeric questions and numeric calculations
     earliest: str = ""  # dates, times, dates and times
     latest: str = ""
+    codes: QuestionCodes | None = None  # open text with a code book: counts per code (surveys.coding)
 
     @property
     def surely_not_applicable(self) -> bool:
@@ -109,6 +111,9 @@ def summarize(survey: Survey, lang: str = "es", *, metadata: bool = False) -> tu
         elif question.type in (*NUMERIC, *CALCULATED, *SPANS, "text") and n:
             _values(summary, counted)
         summaries.append(summary)
+    coded = question_codes([s.question for s in summaries if s.question.type == "text"], answered)
+    for summary in summaries:
+        summary.codes = coded.get(summary.question.id)
     return total, summaries
 
 

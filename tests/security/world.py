@@ -129,8 +129,8 @@ def _candidates(endpoint: str, argument: str, per_kind: int) -> list:
         return list(db.session.scalars(select(ProgramYear.year)))
     if argument == "level":
         return list(LEVELS)
-    if argument == "fmt":
-        return ["csv", "xlsx"]
+    if argument == "fmt":  # each route keeps those its converter accepts (page_urls)
+        return ["csv", "xlsx", "pdf"]
     if argument == "kind":
         surveys = _latest(Survey, 2)
         return ["contactos", "actividades", "gestiones", *[f"encuesta-{sid}" for sid in surveys]]
@@ -175,7 +175,10 @@ def page_urls(app, per_kind: int = 12, methods=("GET",), skip=SKIP_ENDPOINTS) ->
             else:
                 values = [dict(zip(arguments, combo, strict=True)) for combo in itertools.product(*options)]
         for combo in values[: per_kind * 4]:
-            urls.append((rule.endpoint, rule.build(combo)[1]))
+            try:
+                urls.append((rule.endpoint, rule.build(combo)[1]))
+            except ValueError:  # a value its converter refuses (a format the route does not offer)
+                continue
     return urls
 
 

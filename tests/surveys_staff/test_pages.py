@@ -38,7 +38,7 @@ def test_the_sub_menu_is_the_same_on_every_survey_page(client, login_as):
         menus.append(menu.replace(' aria-current="page"', "").replace(" active", ""))
     assert len(set(menus)) == 1
     links = re.findall(r">([^<>]+)</a>", menus[0])
-    assert links == ["Resultados", "Respuestas", "Preguntas", "Configuración", "Vista previa", "Invitar",
+    assert links == ["Resultados", "Respuestas", "Análisis", "Preguntas", "Configuración", "Vista previa", "Invitar",
                      "Invitaciones"]
 
 
@@ -47,7 +47,7 @@ def test_the_sub_menu_shows_a_role_only_what_it_may_open(client, login_as):
     login_as("coordinator")
     for url in survey_pages(survey.id)[:2]:
         menu = nav_of(client.get(url).get_data(as_text=True))
-        assert re.findall(r">([^<>]+)</a>", menu) == ["Resultados", "Respuestas"]
+        assert re.findall(r">([^<>]+)</a>", menu) == ["Resultados", "Respuestas", "Análisis"]
 
 
 def test_the_key_figures_come_first_and_are_written_as_percentages(client, login_as):
