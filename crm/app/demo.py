@@ -10,7 +10,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from crm.app import demo_coding, demo_year
+from crm.app import demo_2026, demo_coding, demo_year
 from crm.contacts.catalogs import ALCALDIAS, NETWORKS
 from crm.contacts.models import (
     Affiliation,
@@ -151,6 +151,7 @@ def load_demo(seed: int = 2025) -> dict[str, int]:
     demo_year.load_agreements()  # through their services, which commit
     demo_year.load_evidence()
     demo_year.load_reference_figures()
+    demo_2026.load_year()  # a second, smaller program year, for the indicators' year-over-year comparison
     demo_coding.load_coding()  # codes of the comments of one survey
     return {
         "people": db.session.scalar(select(func.count(Person.id))),

@@ -20,7 +20,8 @@ CSP = (
 
 
 # static: a cookie (and its Vary: Cookie) would keep browsers and caches from reusing a year-long asset
-SESSIONLESS_ENDPOINTS = frozenset({"operations_health.salud", "static"})
+SESSIONLESS_ENDPOINTS = frozenset({"operations_health.salud", "static",
+                                   "transparency.page", "transparency.csv"})  # public and cacheable
 
 
 def register_hooks(app: Flask) -> None:

@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.exports.views import bp as exports_bp
     from crm.imports.views import bp as imports_bp
     from crm.indicators.coverage.views import bp as coverage_bp
+    from crm.indicators.transparency.views import bp as transparency_bp
     from crm.indicators.views import bp as indicators_bp
     from crm.mailings.views import bp as mailings_bp
     from crm.operations.views.backups import bp as backups_bp
@@ -103,7 +104,8 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, main_bp, admin_bp, program_bp, contacts_bp, events_bp, surveys_bp, public_bp,
                       privacy_bp, indicators_bp, signup_bp, imports_bp, health_bp,
-                      backups_bp, exports_bp, agreements_bp, coverage_bp, mailings_bp, api_bp):
+                      backups_bp, exports_bp, agreements_bp, coverage_bp, mailings_bp, transparency_bp,
+                      api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -232,7 +232,8 @@ def _sheet(workbook, title: str, header, rows) -> None:
 
 
 def quarterly_xlsx(data: dict) -> bytes:
-    """matriz (the CLI's rows: levels, then action lines), one sheet per breakdown, impacto, semaforo, graficas, definiciones, advertencias."""
+    """matriz (the CLI's rows: levels, then action lines), one sheet per breakdown, impacto, semaforo, graficas,
+    comparacion (when an earlier year has a program), definiciones, advertencias."""
     import openpyxl
     from openpyxl.drawing.image import Image
 
@@ -252,6 +253,12 @@ def quarterly_xlsx(data: dict) -> bytes:
         charts_sheet.cell(row=row, column=1, value=summary["label"]).data_type = "s"
         image = Image(io.BytesIO(charts.render(summary, "png")))
         charts_sheet.add_image(image, f"B{row}")
+    if data.get("comparison"):  # the year against the program year before it (crm.indicators.comparison)
+        from crm.indicators import comparison
+
+        _sheet(workbook, "comparacion", comparison.SHEET_COLUMNS, comparison.sheet_rows(data["comparison"]))
+        workbook["comparacion"].add_image(Image(io.BytesIO(comparison.render_chart(data["comparison"], "png"))),
+                                          f"B{workbook['comparacion'].max_row + 3}")
     _sheet(workbook, "definiciones", ("termino", "definicion"), data["definitions"])
     _sheet(workbook, "advertencias", ("advertencia",), [[scorecard.warning_es(w)] for w in data["warnings"]])
     buffer = io.BytesIO()
@@ -281,9 +288,12 @@ def quarterly_pdf(data: dict) -> bytes:
     from flask import render_template
     from weasyprint import HTML
 
+    from crm.indicators.comparison import pdf_section
+
     html = render_template("indicators/report_pdf.html", data=data, definitions=data["definitions"],
                            thresholds=data["thresholds"], small=SMALL, charts=pdf_charts(data),
-                           warnings=[scorecard.warning_es(w) for w in data["warnings"]])
+                           warnings=[scorecard.warning_es(w) for w in data["warnings"]],
+                           comparison=pdf_section(data.get("comparison"), data["period"], data["year"]))
     return HTML(string=html).write_pdf()
 
 
@@ -292,6 +302,9 @@ def quarterly_download(year: int, fmt: str, *, actor, period: str | None = None)
     when it was generated; audited."""
     period = period or str(year)
     data = quarterly_data(year, period)
+    from crm.indicators.comparison import for_report
+
+    data["comparison"] = for_report(year, data["today"])  # None without a previous program year
     body = quarterly_xlsx(data) if fmt == "xlsx" else quarterly_pdf(data)
     audit.record(actor, "indicators.export", None, {"year": year, "period": period, "format": fmt})
     db.session.commit()

@@ -266,3 +266,54 @@ def download_xlsx():
 @permission_required("export_reports")
 def download_pdf():
     return _download("pdf")
+
+
+def _program_year_arg(name: str, years: list[int]) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()):
+        abort(404)
+    return int(raw) if int(raw) in years else None  # a year without a program (the dashboard's): the default
+
+
+def _comparison_pair(years: list[int]) -> tuple[int, int] | None:
+    """(previous, current) from `anterior` and `actual` (program years), else the default pair."""
+    from crm.indicators import comparison
+
+    previous, current = _program_year_arg("anterior", years), _program_year_arg("actual", years)
+    if current is not None and previous is None:
+        previous = comparison.previous_program_year(current) or next((y for y in years if y != current), None)
+    if previous is None or current is None:
+        return comparison.default_pair(years, local_today())
+    return previous, current
+
+
+@bp.get("/comparacion")
+@permission_required("view_indicators")
+def comparison_page():
+    """Two program years side by side (`anterior`, `actual`); a message while only one program is loaded."""
+    from crm.indicators import comparison
+
+    years = comparison.program_years()
+    pair = _comparison_pair(years) if len(years) >= 2 else None
+    result = comparison.compare(*pair, local_today()) if pair and pair[0] != pair[1] else None
+    year = pair[1] if pair else default_year()
+    return render_template("indicators/comparison.html", years=years, pair=pair, result=result, year=year,
+                           sections=SECTIONS, alt=comparison.chart_alt(result) if result else "",
+                           value_text=comparison.value_text)
+
+
+@bp.get("/comparacion/grafica-<int:previous>-<int:current>.svg")
+@permission_required("view_indicators")
+def comparison_chart(previous: int, current: int):
+    """The comparison's chart of two program years (the page shows it beside its table)."""
+    from crm.indicators import comparison
+
+    years = comparison.program_years()
+    if previous == current or previous not in years or current not in years:
+        abort(404)
+    svg = comparison.render_chart(comparison.compare(previous, current, local_today()))
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = SVG_CSP
+    return response

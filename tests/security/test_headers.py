@@ -84,7 +84,8 @@ def header_problems(response, path: str) -> list[str]:
         problems.append("no Permissions-Policy")
     static = path.startswith(("/static/", "/bootstrap/"))
     unrouted = response.status_code == 404 and path == "/no-existe"  # an error page for no route: nothing personal
-    if not static and not unrouted and "no-store" not in (headers.get("Cache-Control") or ""):
+    public_data = path.startswith("/transparencia")  # no personal data, cached on purpose (docs/transparency.md)
+    if not static and not unrouted and not public_data and "no-store" not in (headers.get("Cache-Control") or ""):
         problems.append(f"Cache-Control: {headers.get('Cache-Control')} (personal data may be cached)")
     content_type = headers.get("Content-Type", "")
     if content_type.startswith("text/") and "charset=" not in content_type:

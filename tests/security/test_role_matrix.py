@@ -87,6 +87,8 @@ PUBLIC_ENDPOINTS = {
     "mailings.one_click",  # POST /correo/baja/<token>: RFC 8058 one-click unsubscribe (the token is the key)
     "mailings.page",  # GET /correo/baja/<token>: the unsubscribe page
     "mailings.confirm",  # POST /correo/baja/<token>/confirmar: its button (CSRF)
+    "transparency.page",  # /transparencia: the public results matrix (no personal data, small cells hidden)
+    "transparency.csv",  # /transparencia/matriz-<year>.csv: the same data as a file
 }
 PUBLIC_BLUEPRINTS = {"public"}  # surveys/respond/views.py: the respondent pages (token or open link)
 PUBLIC_PATH_PREFIXES = ("/r/",)  # respondent links
