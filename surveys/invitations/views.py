@@ -15,9 +15,13 @@ from crm.contacts.forms import ConfirmForm
 from crm.contacts.models import Person
 from crm.core.extensions import db
 from crm.core.pagination import paginate
+from crm.core.timeutil import utcnow
 from crm.events.models import Activity, ObservationProgram
 from surveys.blueprints import surveys_bp
-from surveys.invitations import labels
+from surveys.invitations import (
+    labels,
+    schedule_tasks,  # noqa: F401  (the daily reminders' task, for the consumer)
+)
 from surveys.invitations.forms import InviteForm
 from surveys.invitations.lists import (
     ACCREDITATION,
@@ -32,6 +36,15 @@ from surveys.invitations.lists import (
     select_people,
     status_counts,
 )
+from surveys.invitations.schedule import (
+    ScheduleError,
+    describe_result,
+    next_run,
+    save_schedule,
+    schedule_of,
+    survey_closed,
+)
+from surveys.invitations.schedule_form import ReminderScheduleForm
 from surveys.invitations.sending import links_file, send_email_invitations, send_reminders
 from surveys.models import Invitation, Survey
 from surveys.responses.summaries import response_rates
@@ -149,10 +162,7 @@ def invite_remind(survey_id: int):
     return redirect(url_for(".invitation_status", survey_id=survey_id))
 
 
-@surveys_bp.get("/<int:survey_id>/invitaciones")
-@permission_required("manage_surveys")
-def invitation_status(survey_id: int):
-    survey = _survey(survey_id)
+def _status_page(survey: Survey, schedule_form: ReminderScheduleForm | None = None, code: int = 200):
     status = request.args.get("estado", "")
     sort = request.args.get("orden", "")
     sort = sort if sort.lstrip("-") in SORTS and sort.count("-") <= 1 else ""
@@ -167,8 +177,42 @@ def invitation_status(survey_id: int):
     page = paginate(query, per_page=50)
     counts = status_counts(survey)
     rates = response_rates(survey)
+    schedule = schedule_of(survey)
+    if schedule_form is None:
+        schedule_form = ReminderScheduleForm(formdata=None, obj=schedule)
     return render_template("surveys/invitations/status.html", survey=survey, page=page, counts=counts,
                            statuses=STATUSES, status=status, sort=sort, rates=rates,
                            sources=labels.source_labels([r["source"] for r in rates]
                                                         + [inv.source for inv in page.items]),
-                           confirm=ConfirmForm(), sending_problem=_sending_problem(survey))
+                           confirm=ConfirmForm(), sending_problem=_sending_problem(survey),
+                           schedule=schedule, schedule_form=schedule_form,
+                           schedule_closed=survey_closed(survey, utcnow()),
+                           next_run=next_run(schedule, survey), last_run=describe_result(schedule)), code
+
+
+@surveys_bp.get("/<int:survey_id>/invitaciones")
+@permission_required("manage_surveys")
+def invitation_status(survey_id: int):
+    return _status_page(_survey(survey_id))
+
+
+@surveys_bp.post("/<int:survey_id>/recordatorio-diario")
+@permission_required("manage_surveys")
+def reminder_schedule(survey_id: int):
+    survey = _survey(survey_id)
+    form = ReminderScheduleForm()
+    if not form.validate_on_submit():
+        return _status_page(survey, form, 422)
+    try:
+        schedule = save_schedule(survey, enabled=form.enabled.data, hour=form.hour.data,
+                                 every_days=form.every_days.data, actor=current_user)
+    except ScheduleError as exc:
+        form.enabled.errors = [str(exc)]
+        return _status_page(survey, form, 422)
+    if schedule.enabled:
+        flash(f"Recordatorio diario activado: cada día a las {schedule.hour}:00 (hora de la Ciudad de México), "
+              f"sin repetir a una persona antes de {schedule.every_days} "
+              f"{'día' if schedule.every_days == 1 else 'días'}.", "success")
+    else:
+        flash("Recordatorio diario desactivado.", "success")
+    return redirect(url_for(".invitation_status", survey_id=survey.id) + "#recordatorio-diario")
