@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from crm.contacts.catalogs import NETWORKS
 from crm.contacts.models import Tag
+from crm.contacts.saved_filters import services as saved_filters
 from crm.core.extensions import db
 
 REQUIRED = "Este campo es obligatorio."
@@ -18,6 +19,7 @@ REQUIRED = "Este campo es obligatorio."
 def segment_choices() -> list[tuple[str, str]]:
     choices = [(f"red:{code}", name) for code, name in NETWORKS.items()]
     choices += [(f"tag:{name}", f"Etiqueta «{name}»") for name in db.session.scalars(select(Tag.name).order_by(Tag.name))]
+    choices += [(f"filtro:{saved.name}", f"Filtro guardado «{saved.name}»") for saved in saved_filters.all_filters()]
     return [*choices, ("todos", "Todas las personas del directorio")]
 
 

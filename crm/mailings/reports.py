@@ -12,7 +12,7 @@ from crm.contacts.privacy.consent import EmailBounce
 from crm.core.extensions import db
 from crm.core.timeutil import local_today
 from crm.mailings import unsubscribe
-from crm.mailings.compose import compose
+from crm.mailings.compose import Parts, parts
 from crm.mailings.models import Mailing, MailingRecipient
 from crm.program.models import ActionLine, ProgramYear
 
@@ -68,9 +68,13 @@ def action_line_choices() -> list[tuple[str, str]]:
     return [(code, f"{code}: {description}"[:120]) for code, description in lines]
 
 
-def preview(draft, person: Person) -> tuple[str, str, str]:
-    """(subject, plain text, To) of the message `person` would receive (a sample link, nothing stored)."""
+@dataclass
+class Preview:
+    to: str
+    message: Parts
+
+
+def preview(draft, person: Person) -> Preview:
+    """The message `person` would receive (subject, plain text, HTML), with a sample link; nothing stored."""
     address = person.primary_email.address if person.primary_email else ""
-    message = compose(draft, person, address or "sin-correo@example.invalid",
-                      unsubscribe.link("ENLACE-PERSONAL"))
-    return str(message["Subject"]), message.get_content(), address
+    return Preview(address, parts(draft, person, unsubscribe.link("ENLACE-PERSONAL")))

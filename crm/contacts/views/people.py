@@ -14,6 +14,8 @@ from crm.contacts.countries import country_choices
 from crm.contacts.forms import ConfirmForm, NoteForm, PersonForm
 from crm.contacts.models import Membership, Network, Person
 from crm.contacts.privacy import signup
+from crm.contacts.saved_filters import services as saved_filters
+from crm.contacts.saved_filters.forms import SavedFilterForm
 from crm.contacts.search import SORTS, PeopleFilter, people_query
 from crm.contacts.views.blueprint import bp
 from crm.core.display import count
@@ -36,7 +38,39 @@ def _filter_context(f: PeopleFilter) -> dict:
 def people_list():
     f = _filters()
     page = paginate(people_query(f), per_page=25)
-    return render_template("contacts/people.html", page=page, **_filter_context(f))
+    return render_template("contacts/people.html", page=page, saved=saved_filters.all_filters(),
+                           describe=saved_filters.describe, save_form=SavedFilterForm(),
+                           **_filter_context(f))
+
+
+@bp.post("/contactos/filtros")
+@permission_required("edit_contacts")
+def saved_filter_new():
+    """Saves the list's current filters (sent as hidden fields) under a name."""
+    f = _filters()
+    form = SavedFilterForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.name.errors) or "La sesión del formulario expiró; intente de nuevo.", "danger")
+    else:
+        try:
+            saved = saved_filters.save_filter(form.name.data, f.as_args(), actor=current_user)
+            flash(f"Filtro «{saved.name}» guardado; también puede usarlo como destinatarios de un envío.", "success")
+        except people.ContactsError as exc:
+            flash(str(exc), "danger")
+    return redirect(url_for(".people", **f.as_args()))
+
+
+@bp.post("/contactos/filtros/<int:filter_id>/eliminar")
+@permission_required("edit_contacts")
+def saved_filter_delete(filter_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        name = saved_filters.delete_filter(filter_id, actor=current_user)
+        flash(f"Filtro «{name}» eliminado.", "success")
+    except people.ContactsError as exc:
+        flash(str(exc), "danger")
+    return redirect(url_for(".people"))
 
 
 def _form_data(form: PersonForm) -> people.PersonData:

@@ -41,6 +41,8 @@ def compose():
     form.segment.choices = segment_choices()
     form.action.choices = [("", "Ninguna"), *reports.action_line_choices()]
     form.preview_person.choices = [("", "La primera persona destinataria")]
+    if request.method == "GET" and request.args.get("segmento") in dict(form.segment.choices):
+        form.segment.data = request.args["segmento"]  # from a saved filter of the people list
     reach: Reach | None = None
     sample = None
     if request.method == "POST":
