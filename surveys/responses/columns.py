@@ -6,10 +6,10 @@
   SQLite that pass is a scan of the answer table's id range (sequential, far cheaper than an index look-up
   per answer) when the table holds little else; otherwise (and on PostgreSQL) it reads them through the
   index of (response, question), a window of the survey's response ids at a time. Each read is
-  one row of aggregate strings over the same answers in the same order: codes ((response - first response) x
-  questions + (question - first question)), choice ids (0 for none) and values ("" for none). `chunk` parses
-  them with numpy (in another thread while the next read runs: surveys.responses.export); a value holding SEP
-  makes that read fall back to plain rows (same result).
+  one row of two aggregate strings over the same answers in the same order: codes (((response - first
+  response) x questions + (question - first question)) x options + the option (_options; 0 for none)) and
+  values ("" for none). `chunk` parses them with numpy (in another thread while the next read runs:
+  surveys.responses.export); a value holding SEP makes that read fall back to plain rows (same result).
 - `Columns` places each answer in its question's column by response, in response id order: the first answer
   by id wins for a value, every known option of the survey counts for a choice question (names in choice
   order, joined by spaces per response with an object reduceat).
@@ -29,7 +29,7 @@ import numpy as np
 from sqlalchemy import BigInteger, Connection, String, bindparam, cast, func, select
 
 from crm.core.timeutil import to_local
-from surveys.models import Answer, Question, Response
+from surveys.models import Answer, Choice, Question, Response
 
 SEP = "\x1e"  # ASCII record separator: between the values of one aggregate string
 DENSE = 4  # SQLite scans the id range when it holds at most DENSE x (responses x questions) answers
@@ -45,6 +45,13 @@ def _bounds(connection: Connection) -> tuple[int | None, int | None]:
     return low, high
 
 
+def _options(connection: Connection) -> tuple[int, int]:
+    """(base, width): an answer's option id travels in its code as `option id - base` (1 .. width - 1; 0 for no
+    option). From the ends of the option table's key (no scan), so every answer's option fits."""
+    low, high = connection.execute(select(func.min(Choice.id), func.max(Choice.id))).one()
+    return (0, 1) if low is None else (low - 1, high - low + 2)
+
+
 def answer_chunks(connection: Connection, question_ids: list[int], keys: np.ndarray, span: int) -> Iterator[Read]:
     """The questions' answers to the responses `keys` (sorted ids), `span` answer ids at a time (`chunk` makes
     each Read a Chunk)."""
@@ -52,12 +59,13 @@ def answer_chunks(connection: Connection, question_ids: list[int], keys: np.ndar
     if low is None:
         return
     sqlite = connection.dialect.name == "sqlite"
+    base, width = _options(connection)
     first, responses = int(keys[0]), int(keys[-1]) - int(keys[0]) + 1
     together = max(question_ids) - min(question_ids) + 1
-    if responses >= 2**62:  # codes would not fit in 64 bits: never with real ids
+    if responses * width >= 2**62:  # codes would not fit in 64 bits: never with real ids
         raise OverflowError("response ids too far apart for the export")
     groups = [(min(question_ids), together)]
-    if together > MAX_QUESTION_SPAN or responses * together >= 2**62:
+    if together > MAX_QUESTION_SPAN or responses * together * width >= 2**62:
         groups = [(qid, 1) for qid in question_ids]  # one read per question (codes stay small)
     # SQLite, when the table holds little besides this survey's answers: scan its id range in windows of
     # `span` answer ids ("+ 0": not through an index). Otherwise: windows of responses, read through the
@@ -66,17 +74,18 @@ def answer_chunks(connection: Connection, question_ids: list[int], keys: np.ndar
     response = Answer.response_id + 0 if dense else Answer.response_id
     question = Answer.question_id + 0 if sqlite else Answer.question_id
     offset = (Answer.response_id if sqlite else cast(Answer.response_id, BigInteger)) - first
-    code = offset * bindparam("together") + (Answer.question_id - bindparam("lowest"))
-    choice, value = func.coalesce(Answer.choice_id, 0), func.coalesce(Answer.value, "")
+    code = ((offset * bindparam("together") + (Answer.question_id - bindparam("lowest"))) * width
+            + func.coalesce(Answer.choice_id - base, 0))
+    value = func.coalesce(Answer.value, "")
     where = (question.between(bindparam("lowest"), bindparam("highest")),
              response.between(bindparam("first"), bindparam("last")),
              Answer.id > bindparam("after"), Answer.id <= bindparam("until"))
     joined = []
-    for expression, separator in ((code, ","), (choice, ","), (value, SEP)):
+    for expression, separator in ((code, ","), (value, SEP)):
         aggregate = func.aggregate_strings(expression if sqlite else cast(expression, String), separator)
         joined.append(aggregate if sqlite else aggregate.aggregate_order_by(Answer.id))
     strings = select(func.count(), *joined).where(*where)
-    plain = select(code, choice, value).where(*where).order_by(Answer.id)
+    plain = select(code, value).where(*where).order_by(Answer.id)
     if dense:
         windows = [(after, after + span, first, int(keys[-1])) for after in range(low - 1, high, span)]
     else:
@@ -87,13 +96,14 @@ def answer_chunks(connection: Connection, question_ids: list[int], keys: np.ndar
         for lowest, together in groups:
             bounds = {"after": after, "until": until, "first": first_key, "last": last_key, "lowest": lowest,
                       "highest": lowest + together - 1, "together": together}
-            count, codes, choices, values = connection.execute(strings, bounds).one()
+            count, codes, values = connection.execute(strings, bounds).one()
             if not count:
                 continue
             if values.count(SEP) != count - 1:  # a value holds SEP: the same answers as rows
-                yield Read(count, None, None, None, lowest, together, connection.execute(plain, bounds).all())
+                rows = connection.execute(plain, bounds).all()
+                yield Read(count, None, None, lowest, together, base, width, rows)
             else:
-                yield Read(count, codes, choices, values, lowest, together)
+                yield Read(count, codes, values, lowest, together, base, width)
 
 
 class Read(NamedTuple):
@@ -101,10 +111,11 @@ class Read(NamedTuple):
 
     count: int
     codes: str | None
-    choices: str | None
     values: str | None
     lowest: int
     together: int
+    base: int  # option id - base is in the code (_options)
+    width: int
     rows: list | None = None
 
 
@@ -112,12 +123,13 @@ def chunk(read: Read) -> Chunk:
     """The arrays of one read (numpy parsing: no database access, so another thread may do it while the
     next read runs)."""
     if read.rows is not None:
-        rows = read.rows
-        return (np.array([row[0] for row in rows], dtype=np.int64), np.array([row[1] for row in rows], dtype=np.int64),
-                [row[2] for row in rows], read.lowest, read.together)
-    code = np.fromstring(read.codes, dtype=np.int64, sep=",")
-    choice = np.fromstring(read.choices or "", dtype=np.int64, sep=",")
-    return code, choice, read.values.split(SEP), read.lowest, read.together
+        folded = np.array([row[0] for row in read.rows], dtype=np.int64)
+        values = [row[1] for row in read.rows]
+    else:
+        folded = np.fromstring(read.codes, dtype=np.int64, sep=",")
+        values = read.values.split(SEP)
+    codes, options = np.divmod(folded, read.width)
+    return codes, np.where(options > 0, options + read.base, 0), values, read.lowest, read.together
 
 
 def _positions(sorted_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -220,9 +232,11 @@ def responses(connection: Connection, survey_id: int) -> tuple[np.ndarray, np.nd
     except ValueError:  # a stored form numpy does not read
         instants = np.array([datetime.fromisoformat(text).replace(tzinfo=None) for text in texts],
                             dtype="datetime64[us]")
-    export_order = np.lexsort((keys, instants))
-    instants = instants[export_order]
-    ids = keys[export_order]
+    later, tied = instants[1:] > instants[:-1], instants[1:] == instants[:-1]
+    ids = keys
+    if not (later | (tied & (keys[1:] > keys[:-1]))).all():  # not read in export order (the index usually is)
+        export_order = np.lexsort((keys, instants))
+        instants, ids = instants[export_order], keys[export_order]
     if (ids[1:] > ids[:-1]).all():
         return ids, None, instants
     keys = np.sort(ids)
