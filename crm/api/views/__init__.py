@@ -1,6 +1,6 @@
-"""The API's routes: importing this package adds them to `bp`, which crm.app.wiring registers."""
+"""The API's routes: `bp` (crm.app.wiring registers it) carries them all; the view modules load on first use
+(crm/api/views/blueprint.py says why)."""
 
-from crm.api.views import indicators, openapi, people, surveys  # noqa: F401  (routes)
 from crm.api.views.blueprint import bp
 
 __all__ = ["bp"]

@@ -10,12 +10,10 @@ from spectree import Response
 from crm.api import reads
 from crm.api.auth import api_permission
 from crm.api.schemas import ERRORS, Error, IndicatorsQuery, IndicatorsReport, spec
-from crm.api.views.blueprint import bp
 from crm.core.timeutil import local_today
 from crm.indicators.reports import to_json
 
 
-@bp.get("/v1/indicators")
 @api_permission("view_indicators")
 @spec.validate(query=IndicatorsQuery, resp=Response(HTTP_200=IndicatorsReport, HTTP_304=None, HTTP_400=Error, **ERRORS),
                tags=["indicators"])

@@ -3,9 +3,7 @@
 from flask import jsonify
 
 from crm.api.schemas import spec
-from crm.api.views.blueprint import bp
 
 
-@bp.get("/openapi.json")
 def openapi():
     return jsonify(spec.spec)

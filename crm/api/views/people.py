@@ -9,10 +9,8 @@ from crm.api import reads
 from crm.api.auth import api_permission
 from crm.api.paging import paged, reader
 from crm.api.schemas import ERRORS, Error, PageQuery, PeoplePage, PeopleQuery, RowsPage, spec
-from crm.api.views.blueprint import bp
 
 
-@bp.get("/v1/people")
 @api_permission("view_contacts")
 @spec.validate(query=PeopleQuery, resp=Response(HTTP_200=PeoplePage, HTTP_400=Error, HTTP_404=Error, **ERRORS),
                tags=["people"])
@@ -26,7 +24,6 @@ def people():
 _ROWS = Response(HTTP_200=RowsPage, HTTP_400=Error, **ERRORS)
 
 
-@bp.get("/v1/organizations")
 @api_permission("view_contacts")
 @spec.validate(query=PageQuery, resp=_ROWS, tags=["registries"])
 def organizations():
@@ -35,7 +32,6 @@ def organizations():
     return paged(reads.organizations_page(q.page, q.per_page, reader=reader()), q.page, q.per_page)
 
 
-@bp.get("/v1/activities")
 @api_permission("view_events")
 @spec.validate(query=PageQuery, resp=_ROWS, tags=["registries"])
 def activities():
@@ -44,7 +40,6 @@ def activities():
     return paged(reads.activities_page(q.page, q.per_page, reader=reader()), q.page, q.per_page)
 
 
-@bp.get("/v1/requests")
 @api_permission("view_events")
 @spec.validate(query=PageQuery, resp=_ROWS, tags=["registries"])
 def requests():
@@ -53,7 +48,6 @@ def requests():
     return paged(reads.requests_page(q.page, q.per_page, reader=reader()), q.page, q.per_page)
 
 
-@bp.get("/v1/agreements")
 @api_permission("view_agreements")
 @spec.validate(query=PageQuery, resp=_ROWS, tags=["registries"])
 def agreements():

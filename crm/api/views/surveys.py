@@ -9,10 +9,8 @@ from crm.api import reads
 from crm.api.auth import api_permission
 from crm.api.paging import paged, reader
 from crm.api.schemas import ERRORS, Error, PageQuery, ResponsesPage, SurveysPage, spec
-from crm.api.views.blueprint import bp
 
 
-@bp.get("/v1/surveys")
 @api_permission("view_surveys")
 @spec.validate(query=PageQuery, resp=Response(HTTP_200=SurveysPage, HTTP_400=Error, **ERRORS), tags=["surveys"])
 def surveys():
@@ -21,7 +19,6 @@ def surveys():
     return paged(reads.surveys_page(q.page, q.per_page), q.page, q.per_page)
 
 
-@bp.get("/v1/surveys/<survey>/responses")
 @api_permission("view_responses")
 @spec.validate(query=PageQuery, resp=Response(HTTP_200=ResponsesPage, HTTP_400=Error, HTTP_404=Error, **ERRORS),
                tags=["surveys"], path_parameter_descriptions={"survey": "The survey's code (or its number)"})
