@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections import deque
+from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -135,3 +137,47 @@ def send(to: str, subject: str, body: str, *, html: str | None = None,
 def outbox() -> list[EmailMessage]:
     """Messages 'sent' to the log in this process (tests and the no-server setup)."""
     return current_app.extensions.setdefault("vinculo_outbox", [])
+
+
+# --------------------------------------------------------------------------- pacing many messages
+
+def setting(name: str, default: float) -> float:
+    """A delivery setting (MAIL_RATE_PER_MINUTE, MAIL_RETRY_*) from the app's configuration (config.py)."""
+    value = current_app.config.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+class RateLimit:
+    """At most `per_minute` sends in any 60 seconds (a sliding window): the provider's limit, for mailings,
+    invitations and reminders alike."""
+
+    def __init__(self, per_minute: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+        self.per_minute, self.clock, self.sleep = max(int(per_minute), 1), clock, sleep
+        self.times: deque[float] = deque()
+
+    def wait(self) -> None:
+        now = self.clock()
+        while self.times and self.times[0] <= now - 60:
+            self.times.popleft()
+        if len(self.times) >= self.per_minute:
+            self.sleep(self.times[0] + 60 - now)
+            self.times.popleft()
+        self.times.append(self.clock())
+
+
+def send_with_retries(session: Session, message: EmailMessage,
+                      sleep: Callable[[float], None]) -> tuple[int, MailError | None]:
+    """Sends `message`, retrying temporary refusals (4xx) MAIL_RETRY_ATTEMPTS times, MAIL_RETRY_BACKOFF seconds
+    apart and doubled each time; returns (attempts, None) or (attempts, the last error)."""
+    retries = int(setting("MAIL_RETRY_ATTEMPTS", 3))
+    backoff = setting("MAIL_RETRY_BACKOFF", 5)
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            session.send(message)
+            return attempts, None
+        except MailError as exc:
+            if not exc.temporary or attempts > retries:
+                return attempts, exc
+            sleep(backoff * 2 ** (attempts - 1))

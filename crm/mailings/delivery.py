@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,12 +38,6 @@ from crm.program.services import action_line_by_code
 
 class MailingError(DomainError):
     pass
-
-
-def _setting(name: str, default: float) -> float:
-    """A delivery setting from the app's configuration (config.py reads the environment)."""
-    value = current_app.config.get(name)
-    return float(value) if value not in (None, "") else default
 
 
 @dataclass
@@ -102,23 +95,6 @@ def create_mailing(draft: Draft, *, actor=None) -> Mailing:
     return mailing
 
 
-class RateLimit:
-    """At most `per_minute` sends in any 60 seconds (a sliding window)."""
-
-    def __init__(self, per_minute: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
-        self.per_minute, self.clock, self.sleep = max(int(per_minute), 1), clock, sleep
-        self.times: deque[float] = deque()
-
-    def wait(self) -> None:
-        now = self.clock()
-        while self.times and self.times[0] <= now - 60:
-            self.times.popleft()
-        if len(self.times) >= self.per_minute:
-            self.sleep(self.times[0] + 60 - now)
-            self.times.popleft()
-        self.times.append(self.clock())
-
-
 def _set(recipient_id: int, **values) -> int:
     where = [MailingRecipient.id == recipient_id]
     if "expect" in values:
@@ -136,21 +112,6 @@ def _fail_mailing(mailing_id: int, message: str) -> None:
     db.session.commit()
 
 
-def _send_with_retries(session: mail.Session, message, sleep: Callable[[float], None]) -> tuple[int, mail.MailError | None]:
-    retries = int(_setting("MAIL_RETRY_ATTEMPTS", 3))
-    backoff = _setting("MAIL_RETRY_BACKOFF", 5)
-    attempts = 0
-    while True:
-        attempts += 1
-        try:
-            session.send(message)
-            return attempts, None
-        except mail.MailError as exc:
-            if not exc.temporary or attempts > retries:
-                return attempts, exc
-            sleep(backoff * 2 ** (attempts - 1))
-
-
 def _next_pending(mailing_id: int) -> MailingRecipient | None:
     return db.session.scalar(select(MailingRecipient).where(MailingRecipient.mailing_id == mailing_id,
                                                             MailingRecipient.state == "pending")
@@ -158,7 +119,7 @@ def _next_pending(mailing_id: int) -> MailingRecipient | None:
 
 
 def _deliver_one(mailing: Mailing, recipient: MailingRecipient, session: mail.Session, sleep,
-                 limit: RateLimit) -> None:
+                 limit: mail.RateLimit) -> None:
     person = db.session.get(Person, recipient.person_id) if recipient.person_id else None
     reason = "blocked" if person is None else email_block(person)
     if reason is not None or person.primary_email is None or person.primary_email.address != recipient.address:
@@ -171,7 +132,7 @@ def _deliver_one(mailing: Mailing, recipient: MailingRecipient, session: mail.Se
         session.open()  # unreachable: raises with this recipient still pending
     if not _set(recipient.id, expect="pending", state="sending"):
         return  # claimed by another worker
-    attempts, error = _send_with_retries(session, message, sleep)
+    attempts, error = mail.send_with_retries(session, message, sleep)
     if error is None:
         _set(recipient.id, state="sent", attempts=attempts, sent_at=utcnow())
         if mailing.sent_on is None:
@@ -196,7 +157,7 @@ def deliver(mailing_id: int, *, sleep: Callable[[float], None] = time.sleep,
         return mailing
     mailing.status, mailing.error = "sending", ""
     db.session.commit()
-    limit = RateLimit(_setting("MAIL_RATE_PER_MINUTE", 60), clock, sleep)
+    limit = mail.RateLimit(mail.setting("MAIL_RATE_PER_MINUTE", 60), clock, sleep)
     session = mail.Session()
     try:
         if current_app.config.get("MAIL_SERVER"):

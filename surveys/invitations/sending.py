@@ -11,14 +11,19 @@ Rules
   a reminder is not repeated within REMINDER_INTERVAL, and a run cannot race another run of the same
   survey: the invitations to send are claimed (marked sent) in one short transaction that holds a lock
   on the survey row, and only then are the messages sent. A crash while sending can therefore lose a
-  message (it is reported as sent), never send one twice. A mail failure marks that invitation
-  `bounced` (it is retried by the next run) and the loop goes on.
+  message (it is reported as sent), never send one twice. Messages go over one connection at the provider's
+  pace with temporary refusals retried (crm.core.mail, as mailings). An address refused for good marks
+  that invitation `bounced`; a temporary failure (retries used up, the server unreachable) leaves it to the
+  next run (an invitation `pending` again, a reminder not counted); either way the loop goes on.
 - Sending is synchronous but preloaded: the people with their addresses and preferences and the
   survey's invitations are read once; the loop makes no query per person.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -151,21 +156,44 @@ class _Job:
     lang: str = "es"
 
 
-def _send_all(jobs: list[_Job]) -> tuple[list[_Job], list[tuple[_Job, str]]]:
-    sent, failed = [], []
+@dataclass
+class _Failure:
+    job: _Job
+    error: str
+    permanent: bool  # the server refused the address for good (5xx); otherwise worth trying again later
+
+
+def _send_all(jobs: list[_Job], *, sleep: Callable[[float], None] | None = None,
+              clock: Callable[[], float] | None = None) -> tuple[list[_Job], list[_Failure]]:
+    """Sends the jobs over one SMTP connection at the provider's pace (MAIL_RATE_PER_MINUTE), temporary refusals
+    retried (MAIL_RETRY_*), as mailings do (crm.core.mail). When the server cannot be reached, this job and
+    the ones after it fail as temporary: nothing more is tried."""
+    sent: list[_Job] = []
+    failed: list[_Failure] = []
     tokens = tokens_for([job.person_id for job in jobs if job.person_id is not None])
     db.session.commit()  # the unsubscribe tokens
     base = base_url()
-    for job in jobs:
-        link = unsubscribe_link(tokens[job.person_id])
-        footer = FOOTER[job.lang].format(link=link, privacy=f"{base}/aviso-de-privacidad?lang={job.lang}")
-        try:
-            mail.send(job.address, job.message.subject, job.message.body.rstrip() + footer,
-                      headers=unsubscribe_headers(link))
-        except (mail.MailError, ValueError, OSError) as exc:  # ValueError: a header the mail library refuses
-            failed.append((job, str(exc)[:200]))
-        else:
-            sent.append(job)
+    sleep, clock = sleep or time.sleep, clock or time.monotonic
+    limit = mail.RateLimit(mail.setting("MAIL_RATE_PER_MINUTE", 60), clock, sleep)
+    with closing(mail.Session()) as session:
+        for index, job in enumerate(jobs):
+            link = unsubscribe_link(tokens[job.person_id])
+            footer = FOOTER[job.lang].format(link=link, privacy=f"{base}/aviso-de-privacidad?lang={job.lang}")
+            try:
+                message = mail.build_message(job.address, job.message.subject, job.message.body.rstrip() + footer,
+                                             headers=unsubscribe_headers(link))
+            except ValueError as exc:  # a header the mail library refuses
+                failed.append(_Failure(job, str(exc)[:200], permanent=True))
+                continue
+            limit.wait()
+            _attempts, error = mail.send_with_retries(session, message, sleep)
+            if error is None:
+                sent.append(job)
+            elif error.unreachable:
+                failed.extend(_Failure(rest, str(error)[:200], permanent=False) for rest in jobs[index:])
+                break
+            else:
+                failed.append(_Failure(job, str(error)[:200], permanent=not error.temporary))
     return sent, failed
 
 
@@ -217,10 +245,13 @@ def send_email_invitations(survey: Survey, people: list[Person], *, source: str,
     db.session.commit()  # the claim; sending happens outside the lock
     sent, failed = _send_all(jobs)
     outcome.sent, outcome.bounced = len(sent), len(failed)
-    if failed:
-        db.session.execute(update(Invitation).where(Invitation.token.in_([job.token for job, _ in failed]))
-                           .values(status="bounced", sent_at=None).execution_options(synchronize_session=False))
-        outcome.failures = [error for _, error in failed[:20]]
+    for permanent in (True, False):  # refused for good: bounced; otherwise pending again (the next run sends it)
+        tokens = [f.job.token for f in failed if f.permanent is permanent]
+        if tokens:
+            db.session.execute(update(Invitation).where(Invitation.token.in_(tokens))
+                               .values(status="bounced" if permanent else "pending", sent_at=None)
+                               .execution_options(synchronize_session=False))
+    outcome.failures = [f.error for f in failed[:20]]
     audit.record(actor, "surveys.invite", ("Survey", survey_id),
                  {"channel": "email", "source": source, **outcome.details()})
     db.session.commit()
@@ -272,11 +303,12 @@ def send_reminders(survey: Survey, *, actor=None, now: datetime | None = None,
     db.session.commit()
     sent, failed = _send_all(jobs)
     outcome.sent, outcome.bounced = len(sent), len(failed)
-    for job, _ in failed:  # rare: one statement per failure
-        db.session.execute(update(Invitation).where(Invitation.token == job.token)
-                           .values(status="bounced", reminded_at=job.previous)
+    for failure in failed:  # rare: one statement per failure; a temporary one leaves the invitation as it was
+        values = {"status": "bounced"} if failure.permanent else {}
+        db.session.execute(update(Invitation).where(Invitation.token == failure.job.token)
+                           .values(reminded_at=failure.job.previous, **values)
                            .execution_options(synchronize_session=False))
-    outcome.failures = [error for _, error in failed[:20]]
+    outcome.failures = [f.error for f in failed[:20]]
     audit.record(actor, "surveys.remind", ("Survey", survey_id), {"channel": "email", **outcome.details()})
     db.session.commit()
     return outcome

@@ -110,21 +110,21 @@ def test_email_is_in_the_persons_language_with_link_and_privacy_notice(app, surv
 def test_a_mail_failure_marks_bounced_and_goes_on(survey, monkeypatch):
     bad = make_person("Mala", networks=("rvc",))
     good = make_person("Buena", networks=("rvc",))
-    real_send = mail.send
+    real_send = mail.Session.send
 
-    def flaky(to, subject, body, **kwargs):
-        if to == bad.primary_email.address:
-            raise mail.MailError("buzón inexistente")
-        return real_send(to, subject, body, **kwargs)
+    def flaky(session, message):
+        if str(message["To"]) == bad.primary_email.address:
+            raise mail.MailError("buzón inexistente", code=550, reply="5.1.1 no such user")
+        return real_send(session, message)
 
-    monkeypatch.setattr(mail, "send", flaky)
+    monkeypatch.setattr(mail.Session, "send", flaky)
     people, source = people_of(Selection(source="red", network="rvc"))
     outcome = send_email_invitations(survey, people, source=source)
     assert outcome.sent == 1 and outcome.bounced == 1
     db.session.expire_all()
     status = {i.person_id: (i.status, i.sent_at is not None) for i in invitations_of(survey)}
     assert status == {bad.id: ("bounced", False), good.id: ("sent", True)}
-    monkeypatch.setattr(mail, "send", real_send)  # the next run retries the bounced one only
+    monkeypatch.setattr(mail.Session, "send", real_send)  # the next run retries the bounced one only
     people, source = people_of(Selection(source="red", network="rvc"))
     retry = send_email_invitations(survey, people, source=source)
     assert retry.sent == 1 and retry.created == 0 and retry.skipped == {"already_sent": 1}
