@@ -63,9 +63,15 @@ class QuestionChart:
         return f"{self.title}. {self.denominator}. " + "; ".join(parts) + "."
 
 
+def _coded(summary: QuestionSummary) -> bool:
+    """An open-text question with a code book (surveys.coding): charted like a closed question, by code."""
+    return summary.question.type == "text" and summary.codes is not None and bool(summary.codes.codes)
+
+
 def closed_summaries(survey: Survey, lang: str) -> tuple[int, list[QuestionSummary]]:
+    """(counted responses, the summaries of the closed questions and of the coded open-text ones)."""
     total, found = summaries.summarize(survey, lang)
-    return total, [s for s in found if s.question.type in CLOSED]
+    return total, [s for s in found if s.question.type in CLOSED or _coded(s)]
 
 
 def charts_for(survey: Survey, lang: str) -> tuple[int, list[QuestionChart]]:
@@ -75,11 +81,17 @@ def charts_for(survey: Survey, lang: str) -> tuple[int, list[QuestionChart]]:
 
 
 def chart_of(survey: Survey, question_id: int, lang: str) -> QuestionChart | None:
-    """One closed question's chart (its SVG), counted for that question alone (surveys.analysis.single)."""
+    """One closed question's chart (its SVG), counted for that question alone (surveys.analysis.single); a coded
+    open-text question's, from the survey's summaries."""
     from surveys.analysis.single import summary_of
 
-    question = next((q for q in survey.questions if q.id == question_id and q.type in CLOSED), None)
-    return chart_for(summary_of(survey, question, lang), lang, survey.default_language) if question else None
+    question = next((q for q in survey.questions if q.id == question_id and q.type in (*CLOSED, "text")), None)
+    if question is None:
+        return None
+    if question.type == "text":
+        coded = next((s for s in closed_summaries(survey, lang)[1] if s.question.id == question_id), None)
+        return chart_for(coded, lang, survey.default_language) if coded is not None else None
+    return chart_for(summary_of(survey, question, lang), lang, survey.default_language)
 
 
 def chart_for(summary: QuestionSummary, lang: str, default: str) -> QuestionChart:
@@ -92,7 +104,15 @@ def chart_for(summary: QuestionSummary, lang: str, default: str) -> QuestionChar
     else:
         chart.apart_label, chart.apart = "Sin respuesta", summary.total - n
     over = f"Porcentajes sobre las {whole(n)} respuestas que contestaron la pregunta"
-    if question.type in CHOICE_TYPES:
+    if _coded(summary):
+        codes = summary.codes
+        chart.bars = [Bar(c.label, c.count, c.percent) for c in codes.codes]
+        chart.type_label = "Texto libre, codificado"
+        chart.denominator = f"Proporción de las {whole(codes.answered)} respuestas que contestaron la pregunta " \
+                            "con cada código"
+        chart.note = (f"Sin codificar: {whole(codes.uncoded)}. Un comentario puede llevar varios códigos: los "
+                      "porcentajes pueden sumar más de 100 %.")
+    elif question.type in CHOICE_TYPES:
         chart.bars = [Bar(c.label, c.count, c.percent) for c in summary.choices]
         chart.denominator = over
         if question.type == "select_multiple":
