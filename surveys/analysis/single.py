@@ -5,14 +5,12 @@ holds both to the same charts."""
 
 from __future__ import annotations
 
-import math
-
 from sqlalchemy import func, select
 
 from crm.core.extensions import db
 from surveys.models import Answer, Question, Response, Survey
 from surveys.responses.describe import has_relevance, type_label
-from surveys.responses.summaries import ChoiceCount, QuestionSummary, RankCount
+from surveys.responses.summaries import ChoiceCount, QuestionSummary, finite_numbers, rank_counts
 
 NUMERIC = ("integer", "decimal", "range")
 
@@ -37,38 +35,14 @@ def summary_of(survey: Survey, question: Question, lang: str) -> QuestionSummary
                                        round(100 * counts.get(c.id, 0) / n, 1) if n else None, c.positive)
                            for c in question.choices]
     elif question.type == "rank":
-        summary.ranks = _ranks(question, counted, lang, default)
+        summary.ranks = rank_counts(question, counted, lang, default)
     elif question.type in NUMERIC and n:
         summary.mean = _mean(question, counted)
     return summary
 
 
 def _mean(question: Question, counted: tuple) -> float | None:
-    numbers = []
-    for value in db.session.scalars(select(Answer.value).join(Response, Response.id == Answer.response_id)
-                                    .where(*counted, Answer.question_id == question.id, Answer.value.is_not(None))):
-        try:
-            number = float(value)
-        except ValueError:
-            continue
-        if math.isfinite(number):
-            numbers.append(number)
+    numbers, _ = finite_numbers(list(db.session.scalars(
+        select(Answer.value).join(Response, Response.id == Answer.response_id)
+        .where(*counted, Answer.question_id == question.id, Answer.value.is_not(None)))))
     return round(sum(numbers) / len(numbers), 2) if numbers else None
-
-
-def _ranks(question: Question, counted: tuple, lang: str, default: str) -> list[RankCount]:
-    """Mean position and first places of each option (stored as choices in order, or as names in a value)."""
-    orders: dict[int, list[str]] = {}
-    by_id = {c.id: c.name for c in question.choices}
-    for response_id, choice_id, value in db.session.execute(
-            select(Answer.response_id, Answer.choice_id, Answer.value).join(Response, Response.id == Answer.response_id)
-            .where(*counted, Answer.question_id == question.id).order_by(Answer.response_id, Answer.id)):
-        names = [by_id.get(choice_id, "")] if choice_id is not None else (value or "").split()
-        orders.setdefault(response_id, []).extend(names)
-    positions: dict[str, list[int]] = {c.name: [] for c in question.choices}
-    for names in orders.values():
-        for position, name in enumerate(names, start=1):
-            positions.setdefault(name, []).append(position)
-    return [RankCount(c.name, c.label(lang, default),
-                      round(sum(positions[c.name]) / len(positions[c.name]), 2) if positions[c.name] else None,
-                      positions[c.name].count(1)) for c in question.choices]

@@ -107,7 +107,7 @@ def summarize(survey: Survey, lang: str = "es", *, metadata: bool = False) -> tu
                 summary.choices.append(ChoiceCount(choice.name, choice.label(lang, survey.default_language), count,
                                                    round(100 * count / n, 1) if n else None, choice.positive))
         elif question.type == "rank":
-            summary.ranks = _ranks(question, counted, lang, survey.default_language)
+            summary.ranks = rank_counts(question, counted, lang, survey.default_language)
         elif question.type in (*NUMERIC, *CALCULATED, *SPANS, "text") and n:
             _values(summary, counted)
         summaries.append(summary)
@@ -129,14 +129,14 @@ def _values(summary: QuestionSummary, counted: tuple) -> None:
         shown = sorted(value_text(question, v) for v in values)
         summary.earliest, summary.latest = (shown[0], shown[-1]) if shown else ("", "")
         return
-    numbers, all_numbers = _numbers(values)
+    numbers, all_numbers = finite_numbers(values)
     if question.type in NUMERIC or (question.type in CALCULATED and all_numbers):
         summary.mean = round(sum(numbers) / len(numbers), 2) if numbers else None
     else:
         summary.samples = values[:10]
 
 
-def _numbers(values: list[str]) -> tuple[list[float], bool]:
+def finite_numbers(values: list[str]) -> tuple[list[float], bool]:
     """The values that are finite numbers, and whether all of them are numbers."""
     numbers, all_numbers = [], bool(values)
     for value in values:
@@ -150,7 +150,7 @@ def _numbers(values: list[str]) -> tuple[list[float], bool]:
     return numbers, all_numbers
 
 
-def _ranks(question: Question, counted: tuple, lang: str, default: str) -> list[RankCount]:
+def rank_counts(question: Question, counted: tuple, lang: str, default: str) -> list[RankCount]:
     """Mean position and first places of each option of a ranking (stored as choices in order, or names)."""
     orders: dict[int, list[str]] = {}
     by_id = {c.id: c.name for c in question.choices}
