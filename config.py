@@ -100,6 +100,10 @@ class Config:
     # The read API (/api/v1, docs/api.md): requests per token, and refused tokens per address
     CRM_API_LIMIT = os.environ.get("CRM_API_LIMIT") or "120 per minute;3000 per hour"
     CRM_API_FAILURE_LIMIT = os.environ.get("CRM_API_FAILURE_LIMIT") or "30 per minute"
+    # The public transparency page (docs/transparency.md): how often its data stamp is re-read, and the most
+    # seconds a cached page or CSV is served whatever the stamp
+    CRM_TRANSPARENCY_STAMP_SECONDS = float(os.environ.get("CRM_TRANSPARENCY_STAMP_SECONDS") or 30)
+    CRM_TRANSPARENCY_MAX_AGE = float(os.environ.get("CRM_TRANSPARENCY_MAX_AGE") or 600)
     # Open-link bursts listed on a survey's page for review (surveys/responses/bursts.py): this many responses
     # from one address within this many seconds (the per-survey open-link limits are survey settings)
     CRM_BURST_RESPONSES = int(os.environ.get("CRM_BURST_RESPONSES") or 20)

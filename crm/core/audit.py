@@ -121,6 +121,7 @@ ACTION_LABELS: dict[str, str] = {
     "person.opposition": "Oposición a recibir correos registrada",
     "contacts.import": "Personas importadas", "contacts.export": "Personas exportadas",
     "contacts.bulk_tag": "Etiqueta aplicada a varias personas", "contacts.bulk_status": "Estado cambiado a varias personas",
+    "contacts.saved_filter_create": "Filtro de personas guardado", "contacts.saved_filter_delete": "Filtro de personas eliminado",
     "membership.signup": "Registro público confirmado", "membership.signup_requested": "Registro público solicitado",
     "membership.signup_ignored": "Registro público ignorado", "membership.confirm_email": "Correo confirmado",
     "membership.approve": "Membresía aprobada", "membership.reject": "Membresía rechazada",
