@@ -211,6 +211,23 @@ def describe_violations(violations: list[dict]) -> str:
                      for v in violations)
 
 
+def check_page(page, axe_check, screenshot, csp_violations, name: str) -> None:
+    """A staff page as a browser test checks it: a screenshot, axe-core clean (no serious or critical problem),
+    no sideways scroll, every table inside a scrolling box, no CSP violation."""
+    screenshot(page, name)
+    problems = axe_check(page)
+    assert not problems, describe_violations(problems)
+    viewport = page.viewport_size["width"]
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= viewport, f"{page.url} scrolls sideways ({width}px in {viewport}px)"
+    outside = page.evaluate("""() => [...document.querySelectorAll('table')].filter(t => {
+        const box = t.closest('.table-responsive');
+        return !box || box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX !== 'auto';
+    }).length""")
+    assert outside == 0, f"{page.url}: a table outside a scrolling box"
+    assert csp_violations(page) == []
+
+
 @pytest.fixture
 def axe_check():
     """axe_check(page) -> the serious and critical axe-core violations of the page as it is now."""

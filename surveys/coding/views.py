@@ -37,6 +37,11 @@ def _posted_code(question: Question) -> AnswerCode:
     return code
 
 
+def _flash_problems(form) -> None:
+    """A refused form's messages, in one line (the page it returns to shows the flash)."""
+    flash(" ".join(message for messages in form.errors.values() for message in messages), "danger")
+
+
 def _back(question: Question, filters: listing.Filters | None = None, page: int | None = None, anchor: str = ""):
     args = filters.args() if filters else {}
     if page and page > 1:
@@ -100,7 +105,7 @@ def code_create(survey_id: int, question_id: int):
     question = _question(survey_id, question_id)
     form = forms.CodeForm(prefix="nuevo")
     if not form.validate():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
+        _flash_problems(form)
         return _back(question, anchor="libro")
     try:
         code = services.create_code(question, form.label.data, form.description.data or "", actor=current_user)
@@ -118,7 +123,7 @@ def code_rename(survey_id: int, question_id: int):
     code = _posted_code(question)
     form = forms.CodeForm(prefix=f"c{code.id}")
     if not form.validate():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
+        _flash_problems(form)
         return _back(question, anchor="libro")
     try:
         services.rename_code(code, form.label.data, form.description.data or "", actor=current_user)

@@ -20,6 +20,7 @@ from tests.browser import (  # noqa: F401  (helpers imported from here by test m
     CreatedUser,
     LiveServer,
     _expect,
+    check_page,
     describe_violations,
     log_in,
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import PHONE, _expect, describe_violations, log_in
+from tests.e2e.conftest import PHONE, _expect, check_page, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -21,21 +21,6 @@ def make_scene(live_server) -> int:
         survey_id = survey.id
         db.session.remove()
     return survey_id
-
-
-def check_page(page, axe_check, screenshot, csp_violations, name: str) -> None:
-    screenshot(page, name)
-    problems = axe_check(page)
-    assert not problems, describe_violations(problems)
-    viewport = page.viewport_size["width"]
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= viewport, f"{page.url} scrolls sideways ({width}px in {viewport}px)"
-    outside = page.evaluate("""() => [...document.querySelectorAll('table')].filter(t => {
-        const box = t.closest('.table-responsive');
-        return !box || box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX !== 'auto';
-    }).length""")
-    assert outside == 0, f"{page.url}: a table outside a scrolling box"
-    assert csp_violations(page) == []
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import PHONE, _expect, describe_violations, log_in
+from tests.e2e.conftest import PHONE, _expect, check_page, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -30,21 +30,6 @@ def pages_of(survey_id: int) -> list[tuple[str, str]]:
             (f"/encuestas/{survey_id}/invitaciones", "survey-invitations"),
             (f"/encuestas/{survey_id}/invitar", "survey-invite"), (f"/encuestas/{survey_id}/cartel", "survey-poster"),
             ("/encuestas/importar-formulario", "survey-import-form")]
-
-
-def check_page(page, axe_check, screenshot, csp_violations, name: str) -> None:
-    screenshot(page, name)
-    problems = axe_check(page)
-    assert not problems, describe_violations(problems)
-    viewport = page.viewport_size["width"]
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= viewport, f"{page.url} scrolls sideways ({width}px in {viewport}px)"
-    outside = page.evaluate("""() => [...document.querySelectorAll('table')].filter(t => {
-        const box = t.closest('.table-responsive');
-        return !box || box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX !== 'auto';
-    }).length""")
-    assert outside == 0, f"{page.url}: a table outside a scrolling box"
-    assert csp_violations(page) == []
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
